@@ -1,0 +1,1 @@
+"""Children's Charities in Crisis: analysis package for the reproducible compendium."""

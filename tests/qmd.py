@@ -1,0 +1,241 @@
+"""Read Quarto documents without Quarto: their cells, inline code, labels and citations.
+
+Quarto cannot be installed on the build machines, so the tests check a chapter
+the way Quarto would see it: the executable ``{python}`` cells in document
+order, each with its ``#|`` options, and every inline `` `{python} expr` ``
+expression at the point where it appears. :func:`execute` runs them all in a
+real Jupyter kernel (nbclient), in the chapter's own folder, as Quarto does.
+
+Examples
+--------
+>>> doc = parse_text("a `{python} 1 + 1`\\n\\n```{python}\\n#| label: fig-x\\nx = 1\\n```\\n")
+>>> [(block.kind, block.source) for block in doc.blocks]
+[('inline', '1 + 1'), ('cell', 'x = 1')]
+>>> doc.blocks[1].options["label"]
+'fig-x'
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+import yaml
+
+CELL_OPEN = re.compile(r"^(?P<fence>`{3,})\{python(?P<attrs>[^}]*)\}\s*$")
+ANY_FENCE = re.compile(r"^(?P<fence>`{3,}|~{3,})")
+INLINE = re.compile(r"`\{python\}\s+(?P<expr>[^`]+?)`")
+OPTION = re.compile(r"^#\|\s?(?P<body>.*)$")
+#: A label defined in Markdown: ``{#tbl-x}``, ``{#fig-x .class}``, ``# Heading {#sec-x}``.
+MARKDOWN_LABEL = re.compile(r"\{#(?P<label>(?:tbl|fig|sec|eq|lst|tip|nte|wrn|imp|cau|exr|sol)-[\w-]+)")
+#: A cross-reference such as ``@tbl-published`` or ``@fig-heatmap``.
+CROSSREF = re.compile(r"(?<![\w@])@(?P<label>(?:tbl|fig|sec|eq|lst|tip|nte|wrn|imp|cau|exr|sol)-[\w-]*\w)")
+#: A Pandoc citation key inside brackets or in text: ``[@body2020, p. 128]``, ``@body2019``.
+CITATION = re.compile(r"(?<![\w@.])-?@(?P<key>[A-Za-z][\w:.#$%&+?<>~/-]*\w)")
+
+
+@dataclass(frozen=True)
+class Block:
+    """One executable unit of a chapter: a code cell or an inline expression."""
+
+    kind: str  # "cell" or "inline"
+    source: str
+    line: int
+    options: dict = field(default_factory=dict)
+
+    @property
+    def label(self) -> str | None:
+        return self.options.get("label")
+
+
+@dataclass(frozen=True)
+class QuartoDocument:
+    """A parsed ``.qmd`` file: front matter, executable blocks and plain Markdown."""
+
+    path: Path | None
+    front_matter: dict
+    blocks: list[Block]
+    markdown: str  # prose outside executable cells and non-executable fences
+
+    def labels(self) -> set[str]:
+        """Every cross-reference label the document defines."""
+        from_cells = {block.label for block in self.blocks if block.label}
+        return from_cells | set(MARKDOWN_LABEL.findall(self.markdown))
+
+    def crossrefs(self) -> set[str]:
+        """Every ``@tbl-``/``@fig-``/``@sec-`` reference in the prose."""
+        return set(CROSSREF.findall(self.markdown))
+
+    def citations(self) -> set[str]:
+        """Every Pandoc citation key in the prose (cross-references excluded)."""
+        return citation_keys(self.markdown)
+
+
+def citation_keys(markdown: str) -> set[str]:
+    """Pandoc citation keys in a Markdown string, without cross-references.
+
+    Examples
+    --------
+    >>> sorted(citation_keys("See [@body2020, p. 128; @body2019] and @tbl-x."))
+    ['body2019', 'body2020']
+    """
+    keys = set()
+    for match in CITATION.finditer(markdown):
+        key = match.group("key")
+        if not CROSSREF.fullmatch("@" + key):
+            keys.add(key)
+    return keys
+
+
+def parse_text(text: str, path: Path | None = None) -> QuartoDocument:
+    """Parse the text of a ``.qmd`` document."""
+    lines = text.splitlines()
+    front_matter: dict = {}
+    start = 0
+    if lines and lines[0].strip() == "---":
+        end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
+        front_matter = yaml.safe_load("\n".join(lines[1:end])) or {}
+        start = end + 1
+    blocks: list[Block] = []
+    prose: list[str] = []
+    index = start
+    while index < len(lines):
+        line = lines[index]
+        opening = CELL_OPEN.match(line)
+        other_fence = ANY_FENCE.match(line)
+        if opening or other_fence:
+            fence = (opening or other_fence).group("fence")
+            body_start = index + 1
+            index = body_start
+            while index < len(lines) and lines[index].rstrip() != fence:
+                index += 1
+            body = lines[body_start:index]
+            index += 1
+            if opening:
+                blocks.append(_cell(body, body_start + 1))
+            continue
+        for match in INLINE.finditer(line):
+            blocks.append(Block("inline", match.group("expr").strip(), index + 1))
+        prose.append(line)
+        index += 1
+    return QuartoDocument(path, front_matter, blocks, "\n".join(prose))
+
+
+def _cell(body: list[str], first_line: int) -> Block:
+    option_lines = []
+    for line in body:
+        match = OPTION.match(line)
+        if not match:
+            break
+        option_lines.append(match.group("body"))
+    options = yaml.safe_load("\n".join(option_lines)) or {}
+    source = "\n".join(body[len(option_lines):]).strip("\n")
+    return Block("cell", source, first_line, options)
+
+
+def parse(path: Path) -> QuartoDocument:
+    """Parse a ``.qmd`` file."""
+    path = Path(path)
+    return parse_text(path.read_text(encoding="utf-8"), path)
+
+
+def to_notebook(document: QuartoDocument) -> nbformat.NotebookNode:
+    """Turn the executable blocks into a notebook, one code cell per block.
+
+    Cells with ``eval: false`` are left out, as Quarto leaves them unexecuted.
+    Each cell keeps its origin (kind, line, label, options) in its metadata.
+    """
+    notebook = nbformat.v4.new_notebook()
+    for block in document.blocks:
+        if block.options.get("eval", True) is False:
+            continue
+        cell = nbformat.v4.new_code_cell(block.source)
+        cell.metadata["qmd"] = {
+            "kind": block.kind,
+            "line": block.line,
+            "label": block.label,
+            "output": block.options.get("output"),
+        }
+        notebook.cells.append(cell)
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    return notebook
+
+
+class ChapterExecutionError(AssertionError):
+    """A chapter's cell or inline expression raised in the kernel."""
+
+
+def execute(path: Path, timeout: int = 600) -> nbformat.NotebookNode:
+    """Run every cell and inline expression of a chapter in a fresh Jupyter kernel.
+
+    Parameters
+    ----------
+    path : Path
+        The ``.qmd`` file. The kernel's working folder is the file's folder,
+        as in a Quarto render.
+    timeout : int
+        Seconds allowed per cell.
+
+    Returns
+    -------
+    nbformat.NotebookNode
+        The executed notebook, outputs included.
+
+    Raises
+    ------
+    ChapterExecutionError
+        Naming the chapter, the line and label of the failing cell, and the
+        error the kernel reported.
+    """
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    document = parse(path)
+    notebook = to_notebook(document)
+    client = NotebookClient(
+        notebook,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(Path(path).parent)}},
+    )
+    try:
+        client.execute()
+    except CellExecutionError as error:
+        failing = next(
+            (cell for cell in notebook.cells if any(o.get("output_type") == "error" for o in cell.get("outputs", []))),
+            None,
+        )
+        where = "unknown cell"
+        if failing is not None:
+            origin = failing.metadata["qmd"]
+            where = f"{origin['kind']} at line {origin['line']}" + (
+                f" (label {origin['label']})" if origin["label"] else ""
+            )
+        raise ChapterExecutionError(f"{Path(path).name}: {where} failed:\n{error}") from None
+    return notebook
+
+
+def asis_markdown(notebook: nbformat.NotebookNode) -> str:
+    """The Markdown that ``output: asis`` cells printed, as Quarto would embed it."""
+    parts = []
+    for cell in notebook.cells:
+        if cell.metadata["qmd"].get("output") != "asis":
+            continue
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream":
+                parts.append(output.get("text", ""))
+            elif "data" in output and "text/markdown" in output["data"]:
+                parts.append(output["data"]["text/markdown"])
+    return "\n".join(parts)
+
+
+def markdown_outputs(notebook: nbformat.NotebookNode) -> str:
+    """Every Markdown output of the notebook (tables built with ``Markdown``), joined."""
+    parts = []
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            if "data" in output and "text/markdown" in output["data"]:
+                parts.append(output["data"]["text/markdown"])
+    return "\n".join(parts)
