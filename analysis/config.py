@@ -29,7 +29,8 @@ DERIVED = DATA / "derived"
 
 DATAPACKAGE = RAW / "datapackage.json"
 PUBLISHED_TABLE = RAW / "table5_1_published.csv"
-SOURCE_FIGURES = RAW / "source_figures.csv"
+#: Figures the two sources state in their text, one CSV per source (``body2020.csv``, ``body2019.csv``).
+SOURCE_FIGURES = RAW / "source_figures"
 
 DERIVED_COUNTS = DERIVED / "table5_1_counts.csv"
 DERIVED_COUNTS_WIDE = DERIVED / "table5_1_counts_wide.csv"
