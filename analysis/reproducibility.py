@@ -1,0 +1,91 @@
+"""Facts about the computing environment, for the reproducibility appendix.
+
+Examples
+--------
+>>> facts = environment_facts()
+>>> list(facts.columns)
+['item', 'value']
+>>> "Python" in set(facts["item"])
+True
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import platform
+import shutil
+import subprocess
+from importlib import metadata
+
+import pandas as pd
+
+from analysis import config
+
+
+def _run(command: list[str]) -> str | None:
+    try:
+        completed = subprocess.run(command, capture_output=True, text=True, check=True, cwd=config.ROOT, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return completed.stdout.strip()
+
+
+def quarto_version() -> str | None:
+    """Version of the Quarto on PATH, or ``None`` when Quarto is absent.
+
+    Examples
+    --------
+    >>> quarto_version() is None or quarto_version()[0].isdigit()
+    True
+    """
+    quarto = shutil.which("quarto")
+    return _run([quarto, "--version"]) if quarto else None
+
+
+def git_commit() -> str | None:
+    """The checked-out commit, with ``-dirty`` when tracked files have changes.
+
+    Examples
+    --------
+    >>> commit = git_commit()
+    >>> commit is None or len(commit.split("-")[0]) == 40
+    True
+    """
+    commit = _run(["git", "rev-parse", "HEAD"])
+    if commit is None:
+        return None
+    changes = _run(["git", "status", "--porcelain", "--untracked-files=no"])
+    return commit + ("-dirty" if changes else "")
+
+
+def package_versions() -> pd.DataFrame:
+    """Every installed distribution and its exact version, sorted by name.
+
+    Examples
+    --------
+    >>> versions = package_versions()
+    >>> versions.loc[versions["package"] == "pandas", "version"].item() == pd.__version__
+    True
+    """
+    rows = {(dist.metadata["Name"] or "").lower(): dist.version for dist in metadata.distributions()}
+    return pd.DataFrame(sorted(rows.items()), columns=["package", "version"])
+
+
+def environment_facts(today: _dt.date | None = None) -> pd.DataFrame:
+    """Python, platform, Quarto, git commit and build date as an item/value table.
+
+    Examples
+    --------
+    >>> environment_facts(_dt.date(2026, 1, 2)).set_index("item").loc["Build date", "value"]
+    '2026-01-02'
+    """
+    today = today or _dt.datetime.now(_dt.timezone.utc).date()
+    facts = [
+        ("Python", f"{platform.python_implementation()} {platform.python_version()}"),
+        ("Platform", platform.platform()),
+        ("Quarto", quarto_version() or "not found on PATH"),
+        ("Git commit", git_commit() or "not a git checkout"),
+        ("Build date", today.isoformat()),
+        ("Random seed", str(config.SEED)),
+    ]
+    return pd.DataFrame(facts, columns=["item", "value"])

@@ -1,0 +1,153 @@
+"""Static checks of the Quarto book: configuration, files, labels, citations, apparatus.
+
+Quarto is not installed on the build machines, so these tests check what a
+render would trip over: a listed file that does not exist, an empty part, a
+cross-reference without a label, a citation without a bibliography entry, a
+table or figure without its caption, a figure without alt text.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+import bibtexparser
+import pytest
+
+import qmd
+from analysis import config
+from book import appendix_files, book_labels, chapter_files, parts, quarto_config
+
+CHAPTERS = chapter_files()
+TEACHING_PARTS = ("The numbers", "The voices")
+
+
+def _id(path):
+    return path.name
+
+
+def test_config_is_a_book_with_both_formats():
+    cfg = quarto_config()
+    assert cfg["project"]["type"] == "book"
+    assert (config.ROOT / "index.qmd").exists(), "index.qmd must sit beside _quarto.yml"
+    assert CHAPTERS[0] == config.ROOT / "index.qmd"
+    assert cfg["book"]["author"], "Quarto's Typst book template fails without book.author"
+    assert set(cfg["format"]) == {"html", "typst"}
+    assert cfg["format"]["typst"]["citeproc"] is True
+    assert cfg["bibliography"] == "references.bib"
+    assert cfg["execute"]["freeze"] is False, "frozen chapters would show stale numbers"
+
+
+def test_website_apparatus():
+    cfg = quarto_config()
+    html = cfg["format"]["html"]
+    assert html["code-fold"] is True and html["code-tools"] is True
+    assert set(html["theme"]) == {"light", "dark"}
+    book = cfg["book"]
+    assert book["search"] is True
+    assert "pdf" in book["downloads"]
+    assert book["repo-url"].startswith("https://")
+    assert "MIT" in book["page-footer"]["left"] and "CC BY 4.0" in book["page-footer"]["left"]
+
+
+def test_every_listed_file_exists_and_parts_are_not_empty():
+    missing = [str(path.relative_to(config.ROOT)) for path in CHAPTERS if not path.exists()]
+    assert not missing, f"listed in _quarto.yml but missing: {missing}"
+    assert list(parts()) == ["Context", "The numbers", "The voices", "Synthesis"]
+    assert all(parts().values()), "every part needs at least one chapter"
+    assert [path.stem for path in appendix_files()] == ["data-provenance", "reproducibility", "glossary", "references"]
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=_id)
+def test_cross_references_resolve(path):
+    unresolved = qmd.parse(path).crossrefs() - book_labels()
+    assert not unresolved, f"{path.name}: cross-references without a label: {sorted(unresolved)}"
+
+
+def _bibliography_keys() -> set[str]:
+    library = bibtexparser.parse_file(str(config.REFERENCES_BIB))
+    return {entry.key for entry in library.entries}
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=_id)
+def test_citations_resolve(path):
+    unknown = qmd.parse(path).citations() - _bibliography_keys()
+    assert not unknown, f"{path.name}: citation keys missing from references.bib: {sorted(unknown)}"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=_id)
+def test_tables_and_figures_have_captions_and_alt_text(path):
+    for block in qmd.parse(path).blocks:
+        label = block.label or ""
+        if label.startswith("tbl-"):
+            assert block.options.get("tbl-cap"), f"{path.name}: {label} has no tbl-cap"
+        if label.startswith("fig-"):
+            assert block.options.get("fig-cap"), f"{path.name}: {label} has no fig-cap"
+            assert block.options.get("fig-alt"), f"{path.name}: {label} has no fig-alt"
+        if block.kind == "cell" and ("tbl-cap" in block.options or "fig-cap" in block.options):
+            assert label, f"{path.name}: captioned cell at line {block.line} has no label"
+
+
+def test_labels_are_unique_across_the_book():
+    seen: dict[str, str] = {}
+    for path in CHAPTERS:
+        for label in qmd.parse(path).labels():
+            assert label not in seen, f"label {label} defined in {seen[label]} and {path.name}"
+            seen[label] = path.name
+
+
+@pytest.mark.parametrize("path", [p for ps in parts().values() for p in ps], ids=_id)
+def test_chapters_open_with_learning_objectives(path):
+    text = path.read_text(encoding="utf-8")
+    match = re.search(r"## Learning objectives\n(?P<body>(?:.*\n)*?):::", text)
+    assert match, f"{path.name}: no 'Learning objectives' callout"
+    bullets = [line for line in match.group("body").splitlines() if line.lstrip().startswith(("-", "*"))]
+    assert 2 <= len(bullets) <= 4, f"{path.name}: {len(bullets)} learning objectives"
+
+
+@pytest.mark.parametrize("path", [p for name in TEACHING_PARTS for p in parts()[name]], ids=_id)
+def test_teaching_chapters_end_with_exercises_and_folded_solutions(path):
+    text = path.read_text(encoding="utf-8")
+    assert re.search(r"^## Exercises", text, re.MULTILINE), f"{path.name}: no Exercises section"
+    exercises = text[text.index("## Exercises"):]
+    solutions = re.findall(r'::: \{\.callout-tip collapse="true"\}', exercises)
+    assert solutions, f"{path.name}: exercises have no collapsible solutions"
+
+
+#: Numbers that are not statistics: section and table numbers, page numbers, years, bands.
+_NOT_A_STATISTIC = re.compile(
+    r"Table \d+\.\d+|ch(?:apter|\.) \d+|pp?\. ?\d+(?:[–-]\d+)?|\b(?:19|20)\d\d(?:/\d\d)?\b|£[\d,.]+\s?(?:million|m|k)?|\d+\.\d+ (?:or later|and later)|Quarto \d+(?:\.\d+)*|Python \d+(?:\.\d+)*"
+)
+_INLINE = re.compile(r"`\{python\}[^`]*`|`[^`]*`|\[[^\]]*@[^\]]*\]|\{#[^}]*\}|<[^>]*>|\]\([^)]*\)")
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=_id)
+def test_prose_has_no_hand_typed_statistics(path):
+    """Decimals and percentages in prose must come from inline code, not the keyboard."""
+    prose = _NOT_A_STATISTIC.sub(" ", _INLINE.sub(" ", qmd.parse(path).markdown))
+    typed = re.findall(r"(?<![\w.])\d+(?:\.\d+)?\s?%|(?<![\w.])\d+\.\d+(?![\w.])", prose)
+    assert not typed, f"{path.name}: hand-typed statistics in prose: {typed}"
+
+
+def test_readme_and_ci_use_the_same_test_command():
+    readme = (config.ROOT / "README.md").read_text(encoding="utf-8")
+    ci = (config.ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    command = "python3 -m uv run --locked pytest"
+    assert command in readme and command in ci
+
+
+def test_citation_cff_is_in_step_with_the_preface():
+    cff = (config.ROOT / "CITATION.cff").read_text(encoding="utf-8")
+    preface = (config.ROOT / "index.qmd").read_text(encoding="utf-8")
+    version = re.search(r"^version: (.+)$", cff, re.MULTILINE).group(1)
+    title = re.search(r'^title: "(.+)"$', cff, re.MULTILINE).group(1)
+    assert f"version {version}" in preface
+    assert title in preface.replace("*", "")
+
+
+@pytest.mark.skipif(shutil.which("quarto") is None, reason="Quarto is not installed on this machine; render tests need it")
+def test_quarto_renders_the_book(tmp_path):
+    completed = subprocess.run(["quarto", "render", "--output-dir", str(tmp_path)], cwd=config.ROOT, capture_output=True, text=True)
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    assert (tmp_path / "index.html").exists()
