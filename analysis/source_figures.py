@@ -1,0 +1,114 @@
+"""The figures the two sources state in their text, as one validated tidy table.
+
+Each source has a hand-typed CSV in ``data/raw/source_figures`` (``body2020.csv``,
+``body2019.csv``) with the columns :data:`COLUMNS`: one row per stated figure,
+with a page (Body 2020) or section (Body 2019) locator so a reader can find it.
+Nothing here derives a figure: the loader only checks what was typed.
+
+Examples
+--------
+>>> figures = load_source_figures()
+>>> figures.columns.tolist() == list(COLUMNS)
+True
+>>> int(figures.set_index("figure_id").loc["commissioners-interviewed", "value"])
+15
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+
+import pandas as pd
+
+from analysis import config
+from analysis.themes import KEBAB_CASE, SECTIONS, check_locator
+
+#: Columns of every stated-figures CSV, in order.
+COLUMNS: tuple[str, ...] = ("figure_id", "source", "quantity", "value", "unit", "locator", "note")
+
+#: Units a stated figure may carry. ``year`` is a calendar year, ``years`` a span of years.
+UNITS: tuple[str, ...] = ("count", "percent", "fraction", "hours", "pounds", "year", "years")
+
+
+class SourceFigureError(ValueError):
+    """A stated-figures CSV breaks the schema; the message names file, row and field."""
+
+
+def load_source_figures(folder: Path = config.SOURCE_FIGURES) -> pd.DataFrame:
+    """Load and validate every ``*.csv`` of stated figures in ``folder``.
+
+    Parameters
+    ----------
+    folder : Path
+        Folder holding one CSV per source, named after the source's citation key.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns :data:`COLUMNS`; ``value`` as float, the rest as strings,
+        files in name order and rows in file order.
+
+    Raises
+    ------
+    SourceFigureError
+        Naming the file, the CSV line and the field at fault.
+
+    Examples
+    --------
+    >>> sorted(load_source_figures()["unit"].unique())[:2]
+    ['count', 'fraction']
+    """
+    records: list[dict] = []
+    seen: dict[str, str] = {}
+    for path in sorted(Path(folder).glob("*.csv")):
+        for line, record in _read_file(path):
+            where = f"{path.name}, line {line}"
+            if record["figure_id"] in seen:
+                raise SourceFigureError(
+                    f"{where}: figure_id {record['figure_id']!r} duplicates {seen[record['figure_id']]}"
+                )
+            seen[record["figure_id"]] = where
+            records.append(record)
+    frame = pd.DataFrame(records, columns=list(COLUMNS))
+    return frame.astype({"value": "float64"})
+
+
+def _read_file(path: Path) -> list[tuple[int, dict]]:
+    with path.open(encoding="utf-8", newline="") as stream:
+        reader = csv.reader(stream)
+        header = next(reader, None)
+        if header is None or tuple(header) != COLUMNS:
+            raise SourceFigureError(f"{path.name}, line 1: header must be {','.join(COLUMNS)}")
+        rows = [(reader.line_num, row) for row in reader]
+    return [(line, _record(row, path, line)) for line, row in rows if row]
+
+
+def _record(row: list[str], path: Path, line: int) -> dict:
+    where = f"{path.name}, line {line}"
+    if len(row) != len(COLUMNS):
+        raise SourceFigureError(f"{where}: has {len(row)} fields, expected {len(COLUMNS)}")
+    record = dict(zip(COLUMNS, (cell.strip() for cell in row), strict=True))
+    for field in ("figure_id", "source", "quantity", "value", "unit", "locator"):
+        if not record[field]:
+            raise SourceFigureError(f"{where}: field {field!r} is empty")
+    if not KEBAB_CASE.match(record["figure_id"]):
+        raise SourceFigureError(f"{where}: figure_id {record['figure_id']!r} is not kebab-case")
+    if record["source"] != path.stem or record["source"] not in SECTIONS:
+        raise SourceFigureError(
+            f"{where}: source {record['source']!r} must be a known source and match the file name {path.stem!r}"
+        )
+    try:
+        value = float(record["value"])
+    except ValueError:
+        raise SourceFigureError(f"{where}: value {record['value']!r} is not a number") from None
+    if not math.isfinite(value):
+        raise SourceFigureError(f"{where}: value {record['value']!r} is not finite")
+    if record["unit"] not in UNITS:
+        raise SourceFigureError(f"{where}: unit {record['unit']!r} is not one of {', '.join(UNITS)}")
+    problem = check_locator(record["source"], record["locator"])
+    if problem:
+        raise SourceFigureError(f"{where}: locator: {problem}")
+    record["value"] = value
+    return record

@@ -1,0 +1,475 @@
+"""The thematic coding of the two sources: load, validate, select and render.
+
+Each source has one hand-written YAML file in ``data/themes`` (``body2020.yaml``,
+``body2019.yaml``). A file lists *themes*: a summary in the coder's own words,
+short verbatim quotations as evidence, citations with page or section locators,
+and links to related themes in the other source. :func:`load_themes` turns the
+files into frozen :class:`Theme` objects and refuses anything a reader could not
+check (an unknown section, a page outside the chapter, a citation key missing
+from ``references.bib``, an over-long quotation, a dangling link).
+:func:`render_themes` writes them as Markdown with Pandoc citations for the book.
+
+Examples
+--------
+>>> check_locator("body2020", "pp. 125–127") is None
+True
+>>> check_locator("body2020", "p. 150")
+'page 150 is outside body2020 (pp. 109–143)'
+>>> check_locator("body2019", "sec. Findings") is None
+True
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import bibtexparser
+import pandas as pd
+import yaml
+
+from analysis import config
+
+#: Coverage groups (the ``section`` field) each source's coding must use.
+SECTIONS: dict[str, tuple[str, ...]] = {
+    "body2020": (
+        "policy-context",
+        "challenges",
+        "definition",
+        "process-relational",
+        "over-formalisation",
+        "size-matters",
+        "bureaucratic-procurement",
+        "working-together",
+        "conclusion",
+    ),
+    "body2019": (
+        "commissioning-role",
+        "discretion",
+        "research-context",
+        "method",
+        "constraining-factors",
+        "strategies",
+        "approaches",
+        "conclusions",
+    ),
+}
+
+#: Prefix every theme id of a source must carry.
+ID_PREFIXES: dict[str, str] = {"body2020": "b20-", "body2019": "b19-"}
+
+#: Printed page range of Body (2020), chapter 5.
+BODY_2020_PAGES: tuple[int, int] = (109, 143)
+
+#: Section headings of Body (2019), accepted manuscript, in the order they appear.
+#: The manuscript has no page numbers, so section locators use these headings.
+BODY_2019_SECTIONS: tuple[str, ...] = (
+    "Abstract",
+    "Introduction",
+    "The Rise of Commissioning and the Commissioner",
+    "The Role of Discretion in Public Policy",
+    "Research Context",
+    "Methodology",
+    "Findings",
+    "Factors Reducing 'Space' for Discretion",
+    "Strategies Employed to Bypass Bureaucratic Systems",
+    "Strategy one: Back-stage engagement",
+    "Strategy two: Promoting visibility of preferred TSOs",
+    "Strategy three: Buffering",
+    "Discussion",
+    "Conclusion",
+)
+
+#: Longest quotation allowed as evidence, in words.
+MAX_QUOTE_WORDS = 40
+
+#: Levels of discretion used to place an approach on the Body (2019) typology.
+DISCRETION_LEVELS: tuple[str, ...] = ("low", "high")
+
+KEBAB_CASE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+PAGE = re.compile(r"^p\. (?P<first>\d+)$")
+PAGES = re.compile(r"^pp\. (?P<first>\d+)–(?P<last>\d+)$")
+SECTION = re.compile(r"^sec\. (?P<heading>.+)$")
+#: A sentence end followed by more words: marks a quotation of more than one sentence.
+SENTENCE_BREAK = re.compile(r"[.!?…]['\"’”)\]]*\s+\S")
+#: Pandoc citation keys in running text, e.g. ``[@body2020, p. 128]``.
+CITATION_KEY = re.compile(r"(?<![\w@.])@(?P<key>[A-Za-z][\w:.#$%&+?<>~/-]*\w)")
+
+REQUIRED_THEME_FIELDS: tuple[str, ...] = ("id", "title", "section", "summary", "citations")
+
+
+class ThemeError(ValueError):
+    """A thematic-coding file breaks the schema; the message names file, theme and problem."""
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One citation of a theme, rendered as ``[@key, locator]``.
+
+    Examples
+    --------
+    >>> Citation("body2019", "sec. Findings").pandoc()
+    '[@body2019, sec. Findings]'
+    """
+
+    key: str
+    locator: str = ""
+
+    def pandoc(self) -> str:
+        """The Pandoc citation in brackets."""
+        return f"[{self.inline()}]"
+
+    def inline(self) -> str:
+        """The citation without brackets, for joining several with ``;``."""
+        return f"@{self.key}, {self.locator}" if self.locator else f"@{self.key}"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A short verbatim quotation from a source, with the speaker's role and its locator.
+
+    Examples
+    --------
+    >>> Evidence("one sentence", "Commissioner", "sec. Findings").speaker
+    'Commissioner'
+    """
+
+    quote: str
+    speaker: str
+    locator: str
+
+
+@dataclass(frozen=True)
+class Theme:
+    """One coded theme of a source.
+
+    ``discretion`` is set only for the Body (2019) approaches: the levels of
+    vertical (granted) and horizontal (used) discretion the source gives them.
+
+    Examples
+    --------
+    >>> theme = Theme("b19-x", "body2019", "X", "method", "Text.", (), (Citation("body2019", "sec. Methodology"),), ())
+    >>> theme.anchor
+    'sec-b19-x'
+    """
+
+    id: str
+    source: str
+    title: str
+    section: str
+    summary: str
+    evidence: tuple[Evidence, ...]
+    citations: tuple[Citation, ...]
+    related: tuple[str, ...]
+    discretion: tuple[str, str] | None = None  # (vertical, horizontal)
+
+    @property
+    def anchor(self) -> str:
+        """The cross-reference label of the theme's heading."""
+        return f"sec-{self.id}"
+
+
+def bibliography_keys(path: Path = config.REFERENCES_BIB) -> frozenset[str]:
+    """Citation keys defined in a BibTeX file (parsed with bibtexparser v2).
+
+    Examples
+    --------
+    >>> {"body2019", "body2020"} <= bibliography_keys()
+    True
+    """
+    library = bibtexparser.parse_file(str(path))
+    return frozenset(entry.key for entry in library.entries)
+
+
+def check_locator(source: str, locator: str) -> str | None:
+    """Return the problem with a locator for ``source``, or ``None`` if it is valid.
+
+    Body (2020) takes ``p. N`` or ``pp. N–M`` (en dash) within pp. 109–143;
+    Body (2019) takes ``sec. <heading>`` with one of :data:`BODY_2019_SECTIONS`.
+    Other works take an optional page locator.
+
+    Examples
+    --------
+    >>> check_locator("body2019", "sec. Results")
+    "section 'Results' is not a heading of body2019"
+    >>> check_locator("body2020", "pp. 130–128")
+    "page range 'pp. 130–128' runs backwards"
+    """
+    if source == "body2019":
+        match = SECTION.match(locator)
+        if not match:
+            return f"locator {locator!r} is not of the form 'sec. <Section heading>'"
+        if match["heading"] not in BODY_2019_SECTIONS:
+            return f"section {match['heading']!r} is not a heading of body2019"
+        return None
+    if source != "body2020" and locator == "":
+        return None
+    single, span = PAGE.match(locator), PAGES.match(locator)
+    if not (single or span):
+        return f"locator {locator!r} is not of the form 'p. N' or 'pp. N–M'"
+    first = int((single or span)["first"])
+    last = int(span["last"]) if span else first
+    if last < first:
+        return f"page range {locator!r} runs backwards"
+    if source == "body2020":
+        low, high = BODY_2020_PAGES
+        for page in (first, last):
+            if not low <= page <= high:
+                return f"page {page} is outside body2020 (pp. {low}–{high})"
+    return None
+
+
+def check_quote(quote: str) -> str | None:
+    """Return the problem with an evidence quotation, or ``None`` if it is short enough.
+
+    Examples
+    --------
+    >>> check_quote("One sentence only.") is None
+    True
+    >>> check_quote("First sentence. Second one.")
+    'quotation has more than one sentence'
+    """
+    words = len(quote.split())
+    if words == 0:
+        return "quotation is empty"
+    if words > MAX_QUOTE_WORDS:
+        return f"quotation has {words} words (limit {MAX_QUOTE_WORDS})"
+    if SENTENCE_BREAK.search(quote.strip()):
+        return "quotation has more than one sentence"
+    return None
+
+
+def load_themes(folder: Path = config.THEMES, bibliography: Path = config.REFERENCES_BIB) -> tuple[Theme, ...]:
+    """Load and validate every ``*.yaml`` coding file in ``folder``.
+
+    Parameters
+    ----------
+    folder : Path
+        Folder of coding files, one per source.
+    bibliography : Path
+        BibTeX file every citation key must resolve in.
+
+    Returns
+    -------
+    tuple of Theme
+        All themes, file by file (sorted by file name), in file order.
+
+    Raises
+    ------
+    ThemeError
+        Naming the file, the theme id and the problem.
+
+    Examples
+    --------
+    >>> themes = load_themes()
+    >>> sorted({theme.source for theme in themes}) >= ["body2019"]
+    True
+    """
+    keys = bibliography_keys(bibliography)
+    themes: list[Theme] = []
+    origin: dict[str, Path] = {}
+    for path in sorted(Path(folder).glob("*.yaml")):
+        for theme in _read_file(path, keys):
+            if theme.id in origin:
+                raise ThemeError(f"{_name(path)}: theme {theme.id}: duplicate id (also in {_name(origin[theme.id])})")
+            origin[theme.id] = path
+            themes.append(theme)
+    by_id = {theme.id: theme for theme in themes}
+    for theme in themes:
+        for related in theme.related:
+            if related not in by_id:
+                raise ThemeError(f"{_name(origin[theme.id])}: theme {theme.id}: related id {related!r} does not exist")
+            if by_id[related].source == theme.source:
+                raise ThemeError(
+                    f"{_name(origin[theme.id])}: theme {theme.id}: related id {related!r} is in the same source"
+                )
+    return tuple(themes)
+
+
+def _name(path: Path) -> str:
+    resolved = Path(path).resolve()
+    return resolved.relative_to(config.ROOT).as_posix() if resolved.is_relative_to(config.ROOT) else str(path)
+
+
+def _read_file(path: Path, keys: frozenset[str]) -> list[Theme]:
+    name = _name(path)
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        raise ThemeError(f"{name}: not valid YAML ({str(error).splitlines()[0]})") from None
+    if not isinstance(document, dict) or "source" not in document or "themes" not in document:
+        raise ThemeError(f"{name}: needs top-level fields 'source' and 'themes'")
+    source = document["source"]
+    if source not in SECTIONS:
+        raise ThemeError(f"{name}: unknown source {source!r} (known: {', '.join(SECTIONS)})")
+    if not isinstance(document["themes"], list) or not document["themes"]:
+        raise ThemeError(f"{name}: 'themes' must be a non-empty list")
+    themes, seen = [], set()
+    for position, record in enumerate(document["themes"], start=1):
+        theme = _theme(record, source, keys, f"{name}: theme {_label(record, position)}")
+        if theme.id in seen:
+            raise ThemeError(f"{name}: theme {theme.id}: duplicate id")
+        seen.add(theme.id)
+        themes.append(theme)
+    return themes
+
+
+def _label(record: object, position: int) -> str:
+    if isinstance(record, dict) and isinstance(record.get("id"), str):
+        return record["id"]
+    return f"#{position} (no id)"
+
+
+def _theme(record: object, source: str, keys: frozenset[str], where: str) -> Theme:
+    if not isinstance(record, dict):
+        raise ThemeError(f"{where}: must be a mapping of fields")
+    for field in REQUIRED_THEME_FIELDS:
+        if record.get(field) in (None, "", []):
+            raise ThemeError(f"{where}: missing required field {field!r}")
+    theme_id = record["id"]
+    if not KEBAB_CASE.match(theme_id) or not theme_id.startswith(ID_PREFIXES[source]):
+        raise ThemeError(f"{where}: id must be kebab-case and start with {ID_PREFIXES[source]!r}")
+    if record["section"] not in SECTIONS[source]:
+        raise ThemeError(f"{where}: unknown section {record['section']!r} for {source}")
+    for key in sorted({match["key"] for match in CITATION_KEY.finditer(str(record["summary"]))}):
+        if key not in keys:
+            raise ThemeError(f"{where}: summary cites {key!r}, which is not in references.bib")
+    return Theme(
+        id=theme_id,
+        source=source,
+        title=str(record["title"]).strip(),
+        section=record["section"],
+        summary=str(record["summary"]).strip(),
+        evidence=tuple(_evidence(item, source, where) for item in record.get("evidence") or ()),
+        citations=tuple(_citation(item, keys, where) for item in record["citations"]),
+        related=tuple(record.get("related") or ()),
+        discretion=_discretion(record.get("discretion"), where),
+    )
+
+
+def _evidence(item: object, source: str, where: str) -> Evidence:
+    if not isinstance(item, dict):
+        raise ThemeError(f"{where}: each evidence item must be a mapping")
+    for field in ("quote", "speaker", "locator"):
+        if not item.get(field):
+            raise ThemeError(f"{where}: evidence is missing required field {field!r}")
+    quote = " ".join(str(item["quote"]).split())
+    problem = check_quote(quote) or check_locator(source, str(item["locator"]))
+    if problem:
+        raise ThemeError(f"{where}: evidence {quote[:30]!r}...: {problem}")
+    return Evidence(quote, str(item["speaker"]), str(item["locator"]))
+
+
+def _citation(item: object, keys: frozenset[str], where: str) -> Citation:
+    if not isinstance(item, dict) or not item.get("key"):
+        raise ThemeError(f"{where}: each citation needs a 'key'")
+    key, locator = str(item["key"]), str(item.get("locator") or "")
+    if key not in keys:
+        raise ThemeError(f"{where}: citation key {key!r} is not in references.bib")
+    problem = check_locator(key, locator)
+    if problem:
+        raise ThemeError(f"{where}: citation {key}: {problem}")
+    return Citation(key, locator)
+
+
+def _discretion(value: object, where: str) -> tuple[str, str] | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict) or set(value) != {"vertical", "horizontal"}:
+        raise ThemeError(f"{where}: 'discretion' needs exactly the fields 'vertical' and 'horizontal'")
+    if not {value["vertical"], value["horizontal"]} <= set(DISCRETION_LEVELS):
+        raise ThemeError(f"{where}: discretion levels must be one of {DISCRETION_LEVELS}")
+    return (value["vertical"], value["horizontal"])
+
+
+def select_themes(
+    themes: Iterable[Theme],
+    source: str | None = None,
+    section: str | None = None,
+    ids: Iterable[str] | None = None,
+) -> tuple[Theme, ...]:
+    """Themes of one source and/or section; with ``ids``, exactly those themes in that order.
+
+    Raises
+    ------
+    ThemeError
+        If an id in ``ids`` is not among the themes that pass the other filters.
+
+    Examples
+    --------
+    >>> themes = load_themes()
+    >>> [t.id for t in select_themes(themes, ids=["b19-method"])]
+    ['b19-method']
+    >>> all(t.section == "strategies" for t in select_themes(themes, section="strategies"))
+    True
+    """
+    chosen = [
+        theme
+        for theme in themes
+        if (source is None or theme.source == source) and (section is None or theme.section == section)
+    ]
+    if ids is None:
+        return tuple(chosen)
+    by_id = {theme.id: theme for theme in chosen}
+    missing = [theme_id for theme_id in ids if theme_id not in by_id]
+    if missing:
+        raise ThemeError(f"select_themes: no theme {', '.join(missing)} (source={source}, section={section})")
+    return tuple(by_id[theme_id] for theme_id in ids)
+
+
+def discretion_placements(themes: Iterable[Theme]) -> pd.DataFrame:
+    """The approaches placed on the two discretion dimensions, one row per theme.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``id``, ``title``, ``vertical`` and ``horizontal`` (``"low"`` or
+        ``"high"``), for every theme that carries a ``discretion`` placement.
+
+    Examples
+    --------
+    >>> discretion_placements(load_themes()).columns.tolist()
+    ['id', 'title', 'vertical', 'horizontal']
+    """
+    rows = [
+        {"id": theme.id, "title": theme.title, "vertical": theme.discretion[0], "horizontal": theme.discretion[1]}
+        for theme in themes
+        if theme.discretion is not None
+    ]
+    return pd.DataFrame(rows, columns=["id", "title", "vertical", "horizontal"])
+
+
+def render_themes(themes: Iterable[Theme], heading_level: int = 3) -> str:
+    """Markdown for the book: per theme a heading, summary, quoted evidence, sources and links.
+
+    Examples
+    --------
+    >>> theme = Theme(
+    ...     "b19-x", "body2019", "A theme", "method", "My words.",
+    ...     (Evidence("a short quote", "Commissioner", "sec. Findings"),),
+    ...     (Citation("body2019", "sec. Findings"),), ("b20-y",))
+    >>> print(render_themes([theme]))
+    ### A theme {#sec-b19-x}
+    <BLANKLINE>
+    My words.
+    <BLANKLINE>
+    > “a short quote” — Commissioner [@body2019, sec. Findings]
+    <BLANKLINE>
+    Sources: [@body2019, sec. Findings].
+    <BLANKLINE>
+    See also @sec-b20-y.
+    <BLANKLINE>
+    """
+    return "\n".join(_render_theme(theme, heading_level) for theme in themes)
+
+
+def _render_theme(theme: Theme, heading_level: int) -> str:
+    parts = [f"{'#' * heading_level} {theme.title} {{#{theme.anchor}}}", theme.summary]
+    for evidence in theme.evidence:
+        parts.append(f"> “{evidence.quote}” — {evidence.speaker} [@{theme.source}, {evidence.locator}]")
+    parts.append(f"Sources: [{'; '.join(citation.inline() for citation in theme.citations)}].")
+    if theme.related:
+        parts.append("See also " + ", ".join(f"@sec-{related}" for related in theme.related) + ".")
+    return "\n\n".join(parts) + "\n"
