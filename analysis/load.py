@@ -123,13 +123,20 @@ class PublishedTable:
             row holds the column shares and the corner total.
         """
         rows = [
-            [label, *(self._text(value) for value in self.cells.loc[label]), self._text(self.row_shares[label])]
+            [label, *(self.as_text(value) for value in self.cells.loc[label]), self.as_text(self.row_shares[label])]
             for label in self.rows
         ]
-        rows.append([SHARE_LABEL, *(self._text(value) for value in self.column_shares), self._text(self.total)])
+        rows.append([SHARE_LABEL, *(self.as_text(value) for value in self.column_shares), self.as_text(self.total)])
         return pd.DataFrame(rows, columns=[ROW_FIELD, *self.outcomes, SHARE_LABEL])
 
-    def _text(self, units: int) -> str:
+    def as_text(self, units: int) -> str:
+        """Write a number of printed units as the table prints it (``250`` -> ``'25.0'``).
+
+        Examples
+        --------
+        >>> load_published_table().as_text(0)
+        '0.0'
+        """
         whole, fraction = divmod(int(units), 10**self.decimals)
         return f"{whole}.{fraction:0{self.decimals}d}" if self.decimals else str(whole)
 

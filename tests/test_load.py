@@ -74,6 +74,20 @@ def test_raw_file_holds_exactly_the_printed_figures():
     assert {row[0]: list(row[1:]) for row in frame.itertuples(index=False)} == PRINTED
 
 
+def test_raw_file_matches_the_source_text():
+    """Every figure of the raw CSV appears, in order, under 'Table 5.1:' in the source text."""
+    if not config.SOURCE_BODY_2020.exists():
+        pytest.skip(f"source text not available at {config.SOURCE_BODY_2020} (set CCC_SOURCES)")
+    text = config.SOURCE_BODY_2020.read_text(encoding="utf-8")
+    start = text.index("Table 5.1: Changes in children")
+    block = text[start : text.index("Note: (*)", start)]
+    tokens = [token.strip() for token in block.splitlines() if token.strip()][1:]
+    header, body = tokens[:6], tokens[6:]
+    assert header == ["Size*", *OUTCOMES, SHARE_LABEL]
+    assert [body[i : i + 6] for i in range(0, len(body), 6)] == [[label, *figures] for label, figures in PRINTED.items()]
+    assert "Micro < £10,000, Small £10,001– £100,000" in text[start : start + 2000]
+
+
 def test_published_table_keeps_printed_precision():
     table = load_published_table()
     assert table.decimals == 1
