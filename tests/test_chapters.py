@@ -17,7 +17,7 @@ import qmd
 from analysis import config
 from book import chapter_files
 
-EXECUTABLE = [path for path in chapter_files() if qmd.parse(path).blocks]
+EXECUTABLE = [path for path in chapter_files() if path.exists() and qmd.parse(path).blocks]
 
 
 @pytest.mark.slow
