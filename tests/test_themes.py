@@ -328,3 +328,18 @@ def test_render_gives_anchored_headings_pandoc_citations_and_quotations(themes):
 def test_render_heading_level(themes):
     markdown = render_themes(select_themes(themes, ids=["b19-method"]), heading_level=2)
     assert markdown.startswith("## Method: ")
+
+
+@pytest.mark.slow
+def test_discretion_chapter_embeds_every_body2019_theme_once():
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    import qmd
+
+    notebook = qmd.execute(config.CHAPTERS / "discretion.qmd")
+    markdown = qmd.asis_markdown(notebook)
+    anchors = re.findall(r"\{#(sec-b19-[a-z0-9-]+)\}", markdown)
+    expected = [theme.anchor for theme in select_themes(load_themes(), source="body2019")]
+    assert sorted(anchors) == sorted(expected)
+    assert len(anchors) == len(set(anchors))
