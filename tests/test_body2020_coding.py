@@ -224,3 +224,15 @@ def test_related_ids_exist_in_the_body2019_coding(themes):
     known = {theme["id"] for theme in yaml.safe_load(other.read_text(encoding="utf-8"))["themes"]}
     dangling = [(theme["id"], rid) for theme in themes for rid in theme["related"] if rid not in known]
     assert not dangling
+
+
+def test_every_body2020_section_is_rendered_in_exactly_one_chapter():
+    """Each coverage section appears in Context or Voices, so every ``@sec-b20-...`` link has a target."""
+    from analysis.themes import SECTIONS
+
+    rendered = {
+        name: re.findall(r'source="body2020", section="([\w-]+)"', (config.CHAPTERS / f"{name}.qmd").read_text(encoding="utf-8"))
+        for name in ("context", "voices")
+    }
+    everywhere = rendered["context"] + rendered["voices"]
+    assert sorted(everywhere) == sorted(SECTIONS["body2020"])
