@@ -15,11 +15,13 @@ Examples
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
 
 from analysis.book import PALETTE
+from analysis.contingency import validate_counts
 
 
 def stated_figures_bar(frame: pd.DataFrame, *, xlabel: str, value_format: str = "{:g}") -> Figure:
@@ -213,5 +215,129 @@ def predicted_probability_figure(
     axes.set_ylabel(ylabel)
     axes.grid(axis="x", visible=False)
     axes.legend(loc="upper right", frameon=True, fontsize=9, title="Estimate and 95% interval", title_fontsize=9)
+    figure.tight_layout()
+    return figure
+
+
+def _text_colour(rgb: tuple[float, float, float]) -> str:
+    """Black or white, whichever reads better on a fill of colour ``rgb`` (WCAG relative luminance)."""
+    linear = [channel / 12.92 if channel <= 0.04045 else ((channel + 0.055) / 1.055) ** 2.4 for channel in rgb[:3]]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    return "black" if luminance > 0.179 else "white"
+
+
+#: Colours of the four outcomes of Table 5.1 in the colour-blind palette
+#: (blue, orange, vermilion, reddish purple), fixed so every figure agrees.
+OUTCOME_COLOURS: dict[str, int] = {"Increased": 0, "Decreased": 1, "Ceased": 3, "Merged": 4}
+
+
+def outcome_composition_figure(table: pd.DataFrame, *, label_threshold: float = 5.0) -> Figure:
+    """100% stacked horizontal bars: the share of each outcome within each size band.
+
+    One bar per row of ``table`` (first row at the top), split into the
+    outcomes in column order. Segments of at least ``label_threshold`` percent
+    carry their percentage, and each bar is labelled with its number of
+    charities, so neither colour nor bar length is the only cue.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Counts, bands in rows and outcomes in columns.
+    label_threshold : float
+        Smallest segment, in percent, that gets a printed percentage.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axes; ``axes.containers[j]`` holds the bars of the j-th outcome,
+        widths in percent of the band.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"Increased": [1, 3], "Ceased": [3, 1]}, index=["Small", "Large"])
+    >>> figure = outcome_composition_figure(table)
+    >>> [float(bar.get_width()) for bar in figure.axes[0].containers[0]]
+    [25.0, 75.0]
+    >>> [label.get_text() for label in figure.axes[0].get_yticklabels()]
+    ['Small\\nn = 4', 'Large\\nn = 4']
+    """
+    counts = validate_counts(table)
+    totals = counts.sum(axis=1)
+    percentages = counts.div(totals, axis=0) * 100
+    palette = sns.color_palette(PALETTE)
+    figure, axes = plt.subplots(figsize=(6.5, 4.0))
+    positions = np.arange(len(counts))
+    left = np.zeros(len(counts))
+    for index, outcome in enumerate(counts.columns):
+        colour = palette[OUTCOME_COLOURS.get(outcome, index) % len(palette)]
+        widths = percentages[outcome].to_numpy()
+        bars = axes.barh(positions, widths, left=left, color=colour, edgecolor="white", linewidth=0.8, label=outcome)
+        labels = [f"{width:.0f}%" if width >= label_threshold else "" for width in widths]
+        axes.bar_label(bars, labels=labels, label_type="center", fontsize=8.5, color=_text_colour(colour))
+        left += widths
+    axes.set_yticks(positions, [f"{band}\nn = {total}" for band, total in totals.items()])
+    axes.invert_yaxis()
+    axes.set_xlim(0, 100)
+    axes.set_xticks(range(0, 101, 20), [f"{tick}%" for tick in range(0, 101, 20)])
+    axes.set_xlabel("Share of the band's charities")
+    axes.set_ylabel("Size band (income in 2008)")
+    axes.grid(axis="y", visible=False)
+    axes.legend(
+        title=None, ncols=len(counts.columns), loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False, fontsize=9
+    )
+    figure.tight_layout()
+    return figure
+
+
+def residual_heatmap(residuals: pd.DataFrame, *, decimals: int = 1) -> Figure:
+    """Heat map of adjusted standardised residuals, every cell annotated with its value.
+
+    A diverging colour-blind-safe map (``vlag``: blue below, red above) is
+    centred on 0 and made symmetric, so equal colours mean equal distances
+    from independence in either direction. Values beyond ±1.96 would be
+    unusual (about 5% of cells) if size and outcome were independent.
+
+    Parameters
+    ----------
+    residuals : pandas.DataFrame
+        Residuals, groups in rows and outcomes in columns (for example from
+        :func:`analysis.association.adjusted_residuals`).
+    decimals : int
+        Decimals of the printed values.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> residuals = pd.DataFrame({"Ceased": [2.04, -2.04]}, index=["Small", "Large"])
+    >>> figure = residual_heatmap(residuals)
+    >>> [text.get_text() for text in figure.axes[0].texts]
+    ['2.0', '−2.0']
+    """
+    limit = max(2.5, float(np.abs(residuals.to_numpy()).max()))
+    annotations = residuals.map(
+        lambda value: f"{round(value, decimals) + 0.0:.{decimals}f}".replace("-", "\N{MINUS SIGN}")
+    )
+    figure, axes = plt.subplots(figsize=(6.5, 4.0))
+    sns.heatmap(
+        residuals,
+        ax=axes,
+        cmap="vlag",
+        center=0,
+        vmin=-limit,
+        vmax=limit,
+        annot=annotations,
+        fmt="",
+        annot_kws={"fontsize": 10},
+        linewidths=1,
+        linecolor="white",
+        cbar_kws={"label": "Adjusted residual"},
+    )
+    axes.set_xlabel("Outcome 2008/09 to 2013/14")
+    axes.set_ylabel("Size band")
+    axes.tick_params(axis="y", rotation=0)
+    axes.tick_params(axis="x", rotation=0)
     figure.tight_layout()
     return figure
