@@ -15,9 +15,10 @@ difference, so a reviewer can tell a last-digit floating-point difference
 
 Examples
 --------
->>> report = verify()
->>> report.verdict.startswith("verify: reproduced")
-True
+>>> VerifyReport(inputs_checked=6, outputs_checked=3, differences=()).verdict
+'verify: reproduced: 3 outputs rebuilt from raw data and 6 raw inputs match the committed manifest'
+>>> print(Difference("data/derived/statistics.csv", "committed output does not match its manifest hash"))
+data/derived/statistics.csv: committed output does not match its manifest hash
 """
 
 from __future__ import annotations
