@@ -45,12 +45,14 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
 import pandas as pd
 
+from analysis.contingency import ContingencyTableError
 from analysis.domain import N_CHARITIES
 from analysis.load import SHARE_LABEL, PublishedTable
 
@@ -137,8 +139,8 @@ class Reconstruction:
         Examples
         --------
         >>> from analysis.load import load_published_table
-        >>> reconstruct(load_published_table()).stage_table()["kept"].iloc[-1]
-        np.int64(1)
+        >>> reconstruct(load_published_table()).stage_table()["kept"].tolist()
+        [5, 20, 5, 1, 1]
         """
         return pd.DataFrame(
             [(stage.name, stage.description, stage.examined, stage.kept) for stage in self.stages],
@@ -313,7 +315,7 @@ def _column_totals(table: tuple[tuple[int, ...], ...]) -> list[int]:
     return [sum(column) for column in zip(*table)]
 
 
-def _set_text(values) -> str:
+def _set_text(values: Iterable[int]) -> str:
     return "{" + ", ".join(str(value) for value in values) + "}"
 
 
@@ -321,7 +323,14 @@ def _describe(row_totals: dict[str, tuple[int, ...]]) -> str:
     return ", ".join(f"{row}: {_set_text(totals)}" for row, totals in row_totals.items())
 
 
-def _row_conflict(row, totals, printed, empty_cells, outcomes, shown) -> str:
+def _row_conflict(
+    row: str,
+    totals: tuple[int, ...],
+    printed: list[int],
+    empty_cells: dict[int, list[str]],
+    outcomes: tuple[str, ...],
+    shown: Callable[[int], str],
+) -> str:
     """Message naming the printed figures of ``row`` that no count vector can meet."""
     for outcome, value in zip(outcomes, printed):
         if all(outcome in empty_cells[n] for n in totals):
@@ -336,7 +345,14 @@ def _row_conflict(row, totals, printed, empty_cells, outcomes, shown) -> str:
     )
 
 
-def _column_conflict(tables, column_printed, outcomes, decimals, n_total, shown) -> str:
+def _column_conflict(
+    tables: list[tuple[tuple[int, ...], ...]],
+    column_printed: list[int],
+    outcomes: tuple[str, ...],
+    decimals: int,
+    n_total: int,
+    shown: Callable[[int], str],
+) -> str:
     """Message naming the printed column shares that no whole table can meet."""
     for index, (outcome, share) in enumerate(zip(outcomes, column_printed)):
         reachable = sorted({_column_totals(table)[index] for table in tables})
@@ -395,11 +411,11 @@ def _count_matrix(counts: pd.DataFrame) -> np.ndarray:
             value = values.loc[row, column]
             where = f"counts: row {row!r}, column {column!r}"
             if pd.isna(value) or value < 0 or not float(value).is_integer():
-                raise InfeasibleTableError(f"{where}: {counts.loc[row, column]!r} is not a non-negative whole number")
+                raise ContingencyTableError(f"{where}: {counts.loc[row, column]} is not a non-negative whole number")
     matrix = values.to_numpy(dtype=np.int64)
     for row, total in zip(counts.index, matrix.sum(axis=1)):
         if total == 0:
-            raise InfeasibleTableError(f"counts: row {row!r} has a zero total, so its percentages are undefined")
+            raise ContingencyTableError(f"counts: row {row!r} has a zero total, so its percentages are undefined")
     return matrix
 
 
@@ -431,7 +447,7 @@ def round_trip(counts: pd.DataFrame, published: PublishedTable) -> pd.DataFrame:
     (9, True)
     """
     if list(map(str, counts.index)) != list(published.rows) or list(map(str, counts.columns)) != list(published.outcomes):
-        raise InfeasibleTableError(
+        raise ContingencyTableError(
             f"counts: labels {list(counts.index)} x {list(counts.columns)} do not match the printed table's "
             f"{list(published.rows)} x {list(published.outcomes)}"
         )

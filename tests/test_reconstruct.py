@@ -9,6 +9,7 @@ no staged search), and, in the property test, percentages printed with
 from __future__ import annotations
 
 import dataclasses
+import re
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
@@ -18,6 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from analysis.contingency import ContingencyTableError
 from analysis.domain import N_CHARITIES, OUTCOMES, SIZE_BANDS
 from analysis.load import SHARE_LABEL, PublishedTable, load_published_table, parse_published
 from analysis.reconstruct import (
@@ -130,7 +132,7 @@ def test_round_trip_flags_every_figure_a_wrong_count_breaks():
 
 
 def test_round_trip_rejects_counts_with_other_labels():
-    with pytest.raises(InfeasibleTableError, match="do not match the printed table"):
+    with pytest.raises(ContingencyTableError, match="do not match the printed table"):
         round_trip(HAND_COUNTS.rename(index={"Micro": "Tiny"}), load_published_table())
 
 
@@ -195,6 +197,19 @@ def test_brute_force_agrees_on_a_unique_2x2_table():
     counts = pd.DataFrame({"x": [3, 5], "y": [4, 0]}, index=["a", "b"])
     published = publish(counts)
     assert [s.to_numpy().tolist() for s in reconstruct(published, 12).solutions] == brute_force_2x2(published, 12)
+
+
+@pytest.mark.parametrize(
+    ("counts", "message"),
+    [
+        (pd.DataFrame({"x": [1, -1], "y": [1, 2]}, index=["a", "b"]), "row 'b', column 'x': -1 is not a non-negative whole number"),
+        (pd.DataFrame({"x": [1, 0], "y": [1.5, 0]}, index=["a", "b"]), "row 'a', column 'y': 1.5 is not"),
+        (pd.DataFrame({"x": [1, 0], "y": [1, 0]}, index=["a", "b"]), "row 'b' has a zero total"),
+    ],
+)
+def test_publish_rejects_bad_counts(counts, message):
+    with pytest.raises(ContingencyTableError, match=re.escape(message)):
+        publish(counts)
 
 
 def test_zero_cell_is_recovered():
