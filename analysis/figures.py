@@ -173,8 +173,8 @@ def predicted_probability_figure(
     >>> figure = predicted_probability_figure(predictions, observed)
     >>> [label.get_text() for label in figure.axes[0].get_xticklabels()]
     ['Micro\\n(n = 10)', 'Large\\n(n = 8)']
-    >>> figure.axes[0].get_ylim()
-    (0.0, 1.0)
+    >>> [float(limit) for limit in figure.axes[0].get_ylim()]
+    [0.0, 1.0]
     """
     bands = list(observed["size_band"])
     models = list(dict.fromkeys(predictions["model"]))
