@@ -163,6 +163,12 @@ def test_exact_test_on_3x3_matches_r_fisher_test():
     assert result.p_value == pytest.approx(0.0485704771419057, rel=1e-9)
 
 
+def test_exact_test_on_real_large_and_major_bands_matches_r():
+    # R 4.2: fisher.test(matrix(c(19,7,0,2, 10,7,1,0), nrow=2, byrow=TRUE))$p.value  # 0.355508251347256
+    result = association.exact_test(REAL.loc[["Large", "Major"]])
+    assert result.p_value == pytest.approx(0.355508251347256, rel=1e-9)
+
+
 def test_exact_pearson_p_is_the_tail_of_the_enumerated_statistic():
     table = frame([[5, 1], [2, 4], [1, 6]])
     counts = table.to_numpy()
