@@ -32,7 +32,7 @@ def test_every_table_and_figure_is_catalogued_once_in_its_chapter():
     assert catalogued == book
 
 
-@pytest.mark.parametrize("entry", CATALOGUE.itertuples(index=False), ids=lambda entry: entry.label)
+@pytest.mark.parametrize("entry", list(CATALOGUE.itertuples(index=False)), ids=lambda entry: entry.label)
 def test_function_exists_is_called_by_the_chapter_and_file_exists(entry):
     module_name, function_name = entry.function.rsplit(".", 1)
     assert callable(getattr(importlib.import_module(module_name), function_name))
