@@ -48,6 +48,7 @@ import scipy.stats
 import statsmodels.api as sm
 from firthmodels import FirthLogisticRegression, detect_separation
 from scipy.special import expit, xlogy
+from sklearn.exceptions import ConvergenceWarning
 from statsmodels.stats.proportion import proportion_confint
 
 from analysis.contingency import validate_counts
@@ -456,6 +457,45 @@ def fit_ml(
     )
 
 
+#: Looser convergence settings tried, in turn, when a fit or a penalised LR
+#: test stalls in step-halving at the strict tolerance. This happens when the
+#: estimate is already exact to about 1e-9 and rounding stops further progress
+#: (seen for tables with an empty cell next to a band of one or two charities).
+_LRT_FALLBACK_SETTINGS = ({"max_iter": 200, "gtol": 1e-6, "xtol": 1e-6},)
+
+
+def _converged_firth_model(x: np.ndarray, y: np.ndarray, weights: np.ndarray) -> FirthLogisticRegression | None:
+    """Fit at the strict tolerance, else at the fallback ones; ``None`` if none converges."""
+    for settings in (_FIRTH_SETTINGS, *_LRT_FALLBACK_SETTINGS):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model = FirthLogisticRegression(fit_intercept=False, **settings).fit(x, y, sample_weight=weights)
+        if model.converged_:
+            return model
+    return None
+
+
+def _penalised_lrt_p_values(model: FirthLogisticRegression, x: np.ndarray, y: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Penalised likelihood-ratio p-values, retrying stalled tests at looser tolerances.
+
+    A stalled test leaves NaN; the caller raises if any remain after the retries.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.lrt()
+    p_values = np.asarray(model.lrt_pvalues_, dtype=float).copy()
+    for settings in _LRT_FALLBACK_SETTINGS:
+        stalled = np.flatnonzero(np.isnan(p_values))
+        if not stalled.size:
+            break
+        retry = FirthLogisticRegression(fit_intercept=False, **settings).fit(x, y, sample_weight=weights)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            retry.lrt(features=[int(index) for index in stalled])
+        p_values[stalled] = np.asarray(retry.lrt_pvalues_, dtype=float)[stalled]
+    return p_values
+
+
 def fit_firth(
     table: pd.DataFrame,
     event: tuple[str, ...] = EVENTS["ceased"],
@@ -490,14 +530,13 @@ def fit_firth(
     design = design_matrix(groups, predictor)
     separation = diagnose_separation(groups, design)
     x, y, weights = _event_rows(groups, design)
-    model = FirthLogisticRegression(fit_intercept=False, **_FIRTH_SETTINGS)
-    model.fit(x, y, sample_weight=weights)
-    if not model.converged_:
+    model = _converged_firth_model(x, y, weights)
+    if model is None:
         raise ModelInputError(f"Firth fit of {predictor!r} for {event} did not converge")
     beta = np.asarray(model.coef_, dtype=float)
     intervals = model.conf_int(alpha=1 - CONFIDENCE, method="pl", **_PROFILE_SETTINGS)
-    model.lrt()
-    if np.isnan(model.lrt_pvalues_).any():
+    p_values = _penalised_lrt_p_values(model, x, y, weights)
+    if np.isnan(p_values).any():
         raise ModelInputError(f"Firth fit of {predictor!r} for {event}: a penalised likelihood-ratio test did not converge")
     covariance = np.linalg.inv(_fisher_information(groups, design, beta))
     coefficients = pd.DataFrame(
@@ -507,7 +546,7 @@ def fit_firth(
             "std_error": np.sqrt(np.diag(covariance)),
             "ci_low": intervals[:, 0],
             "ci_high": intervals[:, 1],
-            "p_value": np.asarray(model.lrt_pvalues_, dtype=float),
+            "p_value": p_values,
             "separated": np.zeros(len(beta), dtype=bool),
         }
     )
