@@ -38,6 +38,8 @@ DERIVED_STATISTICS = DERIVED / "statistics.csv"
 MANIFEST = DERIVED / "manifest.json"
 
 CHAPTERS = ROOT / "chapters"
+#: The website's own SCSS palette and rules, and its small html include.
+THEME = CHAPTERS / "_theme"
 REFERENCES_BIB = ROOT / "references.bib"
 QUARTO_CONFIG = ROOT / "_quarto.yml"
 
@@ -46,6 +48,10 @@ QUARTO_CONFIG = ROOT / "_quarto.yml"
 SOURCES = Path(os.environ.get("CCC_SOURCES", ROOT.parent / "shared" / "sources"))
 SOURCE_BODY_2020 = SOURCES / "body-2020-childrens-charities-in-crisis-ch5.txt"
 SOURCE_BODY_2019 = SOURCES / "body-2019-commissioners-perspective-aam.txt"
+
+#: Pages of a real Quarto render (``index.html``, ``chapters/*.html``), the fixtures of
+#: the post-render accessibility tests; they are skipped when the folder is absent.
+RENDERED_HTML = Path(os.environ.get("CCC_RENDERED_HTML", ROOT.parent / "shared" / "render" / "html"))
 
 #: Seed for every random draw in the compendium (Monte Carlo tests).
 SEED = 20200128
