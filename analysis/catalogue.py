@@ -63,6 +63,7 @@ ENTRIES: tuple[CatalogueEntry, ...] = (
     CatalogueEntry("tbl-voices-orientations", "voices", "analysis.source_figures.load_source_figures", "data/raw/source_figures/body2020.csv"),
     CatalogueEntry("tbl-voices-size", "voices", "analysis.source_figures.load_source_figures", "data/raw/source_figures/body2020.csv"),
     CatalogueEntry("fig-voices-partnerships", "voices", "analysis.figures.stated_figures_bar", "data/raw/source_figures/body2020.csv"),
+    CatalogueEntry("tbl-voices-shared", "voices", "analysis.themes.load_themes", "data/themes/body2020.yaml"),
     CatalogueEntry("tbl-b19-context-method", "discretion", "analysis.source_figures.load_source_figures", "data/raw/source_figures/body2019.csv"),
     CatalogueEntry("fig-b19-backgrounds", "discretion", "analysis.figures.stated_figures_bar", "data/raw/source_figures/body2019.csv"),
     CatalogueEntry("fig-discretion-typology", "discretion", "analysis.figures.discretion_typology_figure", "data/themes/body2019.yaml"),

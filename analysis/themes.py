@@ -21,8 +21,9 @@ True
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +36,7 @@ from analysis import config
 #: Coverage groups (the ``section`` field) each source's coding must use.
 SECTIONS: dict[str, tuple[str, ...]] = {
     "body2020": (
+        "introduction",
         "policy-context",
         "challenges",
         "definition",
@@ -59,6 +61,26 @@ SECTIONS: dict[str, tuple[str, ...]] = {
 
 #: Prefix every theme id of a source must carry.
 ID_PREFIXES: dict[str, str] = {"body2020": "b20-", "body2019": "b19-"}
+
+#: The other source whose text a quotation's ``also_in`` locator points into.
+SHARED_WITH: dict[str, str] = {"body2020": "body2019"}
+
+#: The chapter section that presents each coverage group, for sources whose themes are
+#: woven into an argument (:func:`render_argument`) rather than given headings of their own.
+PRESENTED_IN: dict[str, dict[str, str]] = {
+    "body2020": {
+        "introduction": "sec-voices-argument",
+        "policy-context": "sec-context-policy",
+        "challenges": "sec-context-challenges",
+        "definition": "sec-voices-definition",
+        "process-relational": "sec-voices-process",
+        "over-formalisation": "sec-voices-formalisation",
+        "size-matters": "sec-voices-size",
+        "bureaucratic-procurement": "sec-voices-procurement",
+        "working-together": "sec-voices-together",
+        "conclusion": "sec-voices-conclusion",
+    },
+}
 
 #: Printed page range of Body (2020), chapter 5.
 BODY_2020_PAGES: tuple[int, int] = (109, 143)
@@ -130,15 +152,21 @@ class Citation:
 class Evidence:
     """A short verbatim quotation from a source, with the speaker's role and its locator.
 
+    ``also_in`` is set when the other source prints the same words: the Body
+    (2019) section locator of a Body (2020) quotation the two works share.
+
     Examples
     --------
     >>> Evidence("one sentence", "Commissioner", "sec. Findings").speaker
     'Commissioner'
+    >>> Evidence("shared words", "Commissioner", "p. 118", also_in="sec. Discussion").also_in
+    'sec. Discussion'
     """
 
     quote: str
     speaker: str
     locator: str
+    also_in: str | None = None
 
 
 @dataclass(frozen=True)
@@ -357,9 +385,20 @@ def _evidence(item: object, source: str, where: str) -> Evidence:
             raise ThemeError(f"{where}: evidence is missing required field {field!r}")
     quote = " ".join(str(item["quote"]).split())
     problem = check_quote(quote) or check_locator(source, str(item["locator"]))
+    also_in = item.get("also_in")
+    if also_in is not None and not problem:
+        problem = _shared_locator_problem(source, str(also_in))
     if problem:
         raise ThemeError(f"{where}: evidence {quote[:30]!r}...: {problem}")
-    return Evidence(quote, str(item["speaker"]), str(item["locator"]))
+    return Evidence(quote, str(item["speaker"]), str(item["locator"]), None if also_in is None else str(also_in))
+
+
+def _shared_locator_problem(source: str, locator: str) -> str | None:
+    other = SHARED_WITH.get(source)
+    if other is None:
+        return f"'also_in' is not used for {source}"
+    problem = check_locator(other, locator)
+    return f"also_in: {problem}" if problem else None
 
 
 def _citation(item: object, keys: frozenset[str], where: str) -> Citation:
@@ -471,5 +510,95 @@ def _render_theme(theme: Theme, heading_level: int) -> str:
         parts.append(f"> “{evidence.quote}” — {evidence.speaker} [@{theme.source}, {evidence.locator}]")
     parts.append(f"Sources: [{'; '.join(citation.inline() for citation in theme.citations)}].")
     if theme.related:
-        parts.append("See also " + ", ".join(f"@sec-{related}" for related in theme.related) + ".")
+        parts.append("See also " + ", ".join(reference(related) for related in theme.related) + ".")
+    return "\n\n".join(parts) + "\n"
+
+
+def theme_reference(theme: Theme) -> str:
+    """The cross-reference to where the book presents a theme.
+
+    A theme woven into an argument has no heading of its own, so the reference
+    is to the chapter section that presents its coverage group
+    (:data:`PRESENTED_IN`); any other theme is referred to by its own heading.
+
+    Examples
+    --------
+    >>> theme = Theme("b20-x", "body2020", "X", "size-matters", "Text.", (), (), ())
+    >>> theme_reference(theme)
+    '@sec-voices-size'
+    >>> theme_reference(Theme("b19-x", "body2019", "X", "method", "Text.", (), (), ()))
+    '@sec-b19-x'
+    """
+    label = PRESENTED_IN.get(theme.source, {}).get(theme.section)
+    return f"@{label}" if label else f"@{theme.anchor}"
+
+
+def reference(theme_id: str, index: Mapping[str, Theme] | None = None) -> str:
+    """The cross-reference for a theme id, looked up in ``index`` (default: the book's themes).
+
+    An id that is not in the index keeps the plain heading reference ``@sec-<id>``.
+
+    Examples
+    --------
+    >>> reference("b20-survival-versus-mission")
+    '@sec-voices-size'
+    >>> reference("b19-nothing-like-this", index={})
+    '@sec-b19-nothing-like-this'
+    """
+    themes = _book_index() if index is None else index
+    return theme_reference(themes[theme_id]) if theme_id in themes else f"@sec-{theme_id}"
+
+
+@functools.cache
+def _book_index() -> dict[str, Theme]:
+    return {theme.id: theme for theme in load_themes()}
+
+
+def render_argument(themes: Iterable[Theme], index: Mapping[str, Theme] | None = None) -> str:
+    """Markdown that sets themes inside a chapter's argument: no headings, no "Sources" line.
+
+    Each theme becomes a paragraph led by its title in bold and carrying its
+    own citation, followed by its quotations as block quotes (the speaker's
+    role and the page). A quotation the other source prints word for word
+    says so, with that source's locator, so that agreement between the two
+    works is not mistaken for independent corroboration. Related themes of
+    the other source close the theme as one sentence of cross-references.
+
+    Parameters
+    ----------
+    themes : iterable of Theme
+        The themes, in the order the argument uses them.
+    index : mapping of str to Theme, optional
+        Themes by id, to resolve related ids (default: the book's themes).
+
+    Examples
+    --------
+    >>> theme = Theme(
+    ...     "b20-x", "body2020", "A theme", "size-matters", "My words [@body2020, p. 128].",
+    ...     (Evidence("a short quote", "Commissioner", "p. 118", also_in="sec. Discussion"),),
+    ...     (Citation("body2020", "p. 128"),), ("b19-y",))
+    >>> print(render_argument([theme], index={}))
+    **A theme.** My words [@body2020, p. 128].
+    <BLANKLINE>
+    > “a short quote” — Commissioner [@body2020, p. 118]
+    >
+    > The same words appear in @body2019 [sec. Discussion].
+    <BLANKLINE>
+    In the other work, compare @sec-b19-y.
+    <BLANKLINE>
+    """
+    return "\n".join(_argument_paragraphs(theme, index) for theme in themes)
+
+
+def _argument_paragraphs(theme: Theme, index: Mapping[str, Theme] | None) -> str:
+    parts = [f"**{theme.title.rstrip('.?!')}.** {theme.summary}"]
+    for evidence in theme.evidence:
+        quote = f"> “{evidence.quote}” — {evidence.speaker} [@{theme.source}, {evidence.locator}]"
+        if evidence.also_in:
+            other = SHARED_WITH[theme.source]
+            quote += f"\n>\n> The same words appear in @{other} [{evidence.also_in}]."
+        parts.append(quote)
+    if theme.related:
+        links = ", ".join(reference(related, index) for related in theme.related)
+        parts.append(f"In the other work, compare {links}.")
     return "\n\n".join(parts) + "\n"

@@ -226,13 +226,159 @@ def test_related_ids_exist_in_the_body2019_coding(themes):
     assert not dangling
 
 
-def test_every_body2020_section_is_rendered_in_exactly_one_chapter():
-    """Each coverage section appears in Context or Voices, so every ``@sec-b20-...`` link has a target."""
-    from analysis.themes import SECTIONS
+def test_every_body2020_section_is_rendered_once_under_the_section_links_point_to():
+    """Each coverage section is woven into Context or Voices exactly once, inside the chapter
+    section that :data:`PRESENTED_IN` sends cross-references to."""
+    from analysis.themes import PRESENTED_IN, SECTIONS
 
-    rendered = {
-        name: re.findall(r'source="body2020", section="([\w-]+)"', (config.CHAPTERS / f"{name}.qmd").read_text(encoding="utf-8"))
-        for name in ("context", "voices")
+    texts = {name: (config.CHAPTERS / f"{name}.qmd").read_text(encoding="utf-8") for name in ("context", "voices")}
+    rendered = {name: re.findall(r'render_argument\(select_themes\(themes, source="body2020", section="([\w-]+)"', text) for name, text in texts.items()}
+    assert sorted(rendered["context"] + rendered["voices"]) == sorted(SECTIONS["body2020"])
+    misplaced = []
+    for name, text in texts.items():
+        for section in rendered[name]:
+            call = text.index(f'source="body2020", section="{section}"')
+            headings = re.findall(r"^## .*\{#(sec-[\w-]+)\}", text[:call], re.M)
+            if not headings or headings[-1] != PRESENTED_IN["body2020"][section]:
+                misplaced.append((name, section, headings[-1:] or None))
+    assert not misplaced, f"themes rendered outside the section their links point to: {misplaced}"
+
+
+def test_no_link_targets_a_body2020_theme_heading():
+    """Body (2020) themes are woven into the argument without headings of their own, so no chapter
+    and no rendering of the other source's themes may point at an ``@sec-b20-...`` heading."""
+    from analysis.themes import load_themes, render_themes, select_themes
+
+    in_chapters = [path.name for path in config.CHAPTERS.glob("*.qmd") if "@sec-b20-" in path.read_text(encoding="utf-8")]
+    assert not in_chapters
+    assert "@sec-b20-" not in render_themes(select_themes(load_themes(), source="body2019"))
+
+
+# Shared interview material ------------------------------------------------------------------------
+
+
+def comparable(text: str) -> str:
+    """Text as the two sources can be compared: straight quotes, one ellipsis form, no editorial
+    [insertions], single spaces, no closing punctuation."""
+    text = text.replace("’", "'").replace("‘", "'").replace("…", "...")
+    text = re.sub(r"\s*\.{3,}\s*", " ... ", text)
+    text = re.sub(r"\s*\[[^\]]*\]", "", text)
+    return " ".join(text.split()).rstrip(".!?,; ")
+
+
+def test_comparable_drops_insertions_and_normalises_quotes():
+    assert comparable("extension of [the] public sector workforce") == "extension of public sector workforce"
+    assert comparable("You don’t get sued that way.") == "You don't get sued that way"
+    assert comparable("by the book … You") == comparable("by the book.... You")
+
+
+def sections_of_2019(text: str) -> dict[str, str]:
+    """Split the Body (2019) manuscript into its sections, at the heading lines in document order."""
+    from analysis.themes import BODY_2019_SECTIONS
+
+    sections: dict[str, list[str]] = {}
+    pending = list(BODY_2019_SECTIONS)
+    current = None
+    for line in text.splitlines():
+        if pending and line.strip() == pending[0]:
+            current = pending.pop(0)
+            sections[current] = []
+        elif current is not None:
+            sections[current].append(line)
+    assert not pending, f"headings not found in the manuscript: {pending}"
+    return {heading: "\n".join(lines) for heading, lines in sections.items()}
+
+
+@pytest.fixture(scope="module")
+def source_2019() -> str:
+    if not config.SOURCE_BODY_2019.exists():
+        pytest.skip(f"source text not available at {config.SOURCE_BODY_2019} (set CCC_SOURCES)")
+    return config.SOURCE_BODY_2019.read_text(encoding="utf-8")
+
+
+def test_shared_quotations_appear_in_both_sources_in_the_stated_section(themes, source_text, source_2019):
+    sections = {heading: comparable(body) for heading, body in sections_of_2019(source_2019).items()}
+    shared = [(theme_id, item) for theme_id, item in evidence(themes) if "also_in" in item]
+    assert len(shared) >= 3, "at least three commissioner quotations are printed in both works"
+    wrong = []
+    for theme_id, item in shared:
+        heading = item["also_in"].removeprefix("sec. ")
+        if item["quote"] not in source_text or comparable(item["quote"]) not in sections.get(heading, ""):
+            wrong.append((theme_id, item["quote"][:40], item["also_in"]))
+    assert not wrong, f"shared quotations not found in both sources where stated: {wrong}"
+
+
+def test_every_quotation_printed_in_both_sources_is_marked_shared(themes, source_2019):
+    """Completeness: a quotation of four words or more that Body (2019) also prints carries ``also_in``."""
+    other = comparable(source_2019)
+    unmarked = [
+        (theme_id, item["quote"][:40])
+        for theme_id, item in evidence(themes)
+        if len(item["quote"].split()) >= 4 and comparable(item["quote"]) in other and "also_in" not in item
+    ]
+    assert not unmarked, f"quotations printed in both works but not marked also_in: {unmarked}"
+
+
+# Coverage and copying -----------------------------------------------------------------------------
+
+#: Parts of the chapter the coding must cover (issue 11), with the pages a theme must cite.
+COVERAGE = {
+    "b20-central-argument": (109, 110),
+    "b20-rescuing-children": (112, 112),
+    "b20-hopes-and-reservations": (113, 114),
+    "b20-not-a-true-voice": (123, 123),
+    "b20-form-filling": (126, 126),
+    "b20-private-providers": (140, 141),
+    "b20-not-about-size": (141, 142),
+    "b20-mission-drift": (142, 142),
+}
+
+
+def test_coverage_themes_cite_the_pages_they_cover(themes):
+    cited = {
+        theme["id"]: {page for citation in theme["citations"] if citation["key"] == "body2020" for page in page_range(citation["locator"])}
+        for theme in themes
     }
-    everywhere = rendered["context"] + rendered["voices"]
-    assert sorted(everywhere) == sorted(SECTIONS["body2020"])
+    missing = [(theme_id, first, last) for theme_id, (first, last) in COVERAGE.items() if not {first, last} <= cited.get(theme_id, set())]
+    assert not missing
+
+
+#: Words in a row that may not be shared with a source outside quotation marks.
+LONGEST_ALLOWED_RUN = 11
+QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"|‘[^’]*’(?!\w)")
+WORD = re.compile(r"[a-z0-9£]+")
+
+
+def words(text: str) -> list[str]:
+    return WORD.findall(text.replace("’", "'").replace("'", "").lower())
+
+
+def copied_runs(text: str, source_words: list[str], length: int = LONGEST_ALLOWED_RUN + 1) -> list[str]:
+    """Runs of ``length`` words that ``text`` (outside quotation marks) shares with the source."""
+    grams = {tuple(source_words[i : i + length]) for i in range(len(source_words) - length + 1)}
+    found = []
+    for piece in QUOTED.split(text):
+        own = words(piece)
+        found += [" ".join(own[i : i + length]) for i in range(len(own) - length + 1) if tuple(own[i : i + length]) in grams]
+    return found
+
+
+def test_copied_runs_finds_unquoted_runs_only():
+    source = words("one two three four five six seven eight nine ten eleven twelve thirteen")
+    assert copied_runs("x one two three four five six seven eight nine ten eleven twelve y", source)
+    assert not copied_runs("x “one two three four five six seven eight nine ten eleven twelve” y", source)
+    assert not copied_runs("one two three four five six seven eight nine ten eleven", source)
+
+
+def prose(path) -> str:
+    """A chapter's Markdown without its code cells."""
+    return re.sub(r"^```\{python\}.*?^```$", "", path.read_text(encoding="utf-8"), flags=re.S | re.M)
+
+
+def test_no_run_of_twelve_source_words_outside_quotation_marks(themes, figures, source_text, source_2019):
+    source_words = words(source_text) + ["|"] + words(source_2019)
+    texts = {theme["id"]: theme["summary"] for theme in themes}
+    texts |= {f"{row.figure_id} ({column})": getattr(row, column) for row in figures.itertuples() for column in ("quantity", "note")}
+    texts |= {path.name: prose(path) for path in (config.CHAPTERS / f"{name}.qmd" for name in ("context", "voices", "synthesis"))}
+    copied = {name: runs for name, text in texts.items() if (runs := copied_runs(text, source_words))}
+    assert not copied, f"copied runs of {LONGEST_ALLOWED_RUN + 1}+ words: {copied}"
