@@ -779,6 +779,7 @@ def test_model_statistics_has_the_agreed_columns_and_names(statistics):
         "ml_ceased_size", "firth_ceased_size", "firth_ceased_trend_score", "firth_ceased_trend_log10_midpoint",
         "ml_ceased_trend_score", "lrt_ceased_trend_score_vs_size", "predicted_ceased_firth", "observed_ceased",
         "ml_exit_size", "firth_exit_size", "lrt_exit_trend_score_vs_size", "predicted_exit_firth", "observed_exit",
+        "gof_ceased_trend_score", "gof_exit_trend_log10_midpoint", "exact_ceased_Large_vs_Micro",
     ]:
         assert name in analyses
     assert not statistics.duplicated(["analysis", "term", "quantity"]).any()
@@ -793,6 +794,20 @@ def test_model_statistics_rows_agree_with_the_fits(statistics):
     assert indexed.loc[("ml_ceased_size", "Large", "log_odds"), "value"] == -np.inf
     assert indexed.loc[("ml_exit_size", "Large", "separated"), "value"] == 0.0
     assert indexed.loc[("observed_ceased", "Large", "proportion"), "value"] == 0.0
+    nested = likelihood_ratio_test(fit_firth(SEPARATED, predictor="trend_score"), fit_firth(SEPARATED))
+    assert indexed.loc[("lrt_ceased_trend_score_vs_size", "firth", "statistic"), "value"] == nested.statistic
+    large = predicted_probabilities(fit_firth(SEPARATED)).set_index("size_band").loc["Large"]
+    row = indexed.loc[("predicted_ceased_firth", "Large", "probability")]
+    assert (row["ci_low"], row["ci_high"]) == (large["ci_low"], large["ci_high"])
+    slope = ml_profile_intervals(fit_ml(SEPARATED, predictor="trend_score")).set_index("term").loc["score"]
+    row = indexed.loc[("ml_ceased_trend_score", "score", "log_odds_profile")]
+    assert (row["ci_low"], row["ci_high"]) == (slope["profile_low"], slope["profile_high"])
+    exact = exact_odds_ratio(SEPARATED)
+    row = indexed.loc[("exact_ceased_Large_vs_Micro", "odds_ratio", "conditional_mle")]
+    assert (row["value"], row["ci_high"]) == (exact.odds_ratio, exact.ci_high)
+    assert indexed.loc[("gof_ceased_trend_score", "Large", "deviance_contribution"), "value"] == (
+        goodness_of_fit(fit_ml(SEPARATED, predictor="trend_score")).bands.set_index("size_band").loc["Large", "deviance_contribution"]
+    )
 
 
 def test_model_statistics_is_deterministic(statistics):
