@@ -50,6 +50,7 @@ ENTRIES: tuple[CatalogueEntry, ...] = (
     CatalogueEntry("tbl-models-ml", "ceasing-models", "analysis.models.odds_ratios", STATISTICS),
     CatalogueEntry("tbl-models-firth", "ceasing-models", "analysis.models.fit_firth", STATISTICS),
     CatalogueEntry("tbl-models-tests", "ceasing-models", "analysis.models.likelihood_ratio_tests", STATISTICS),
+    CatalogueEntry("tbl-models-gof", "ceasing-models", "analysis.models.goodness_of_fit", STATISTICS),
     CatalogueEntry("tbl-models-aic", "ceasing-models", "analysis.models.model_comparison", STATISTICS),
     CatalogueEntry("tbl-models-predicted", "ceasing-models", "analysis.models.predicted_probabilities", STATISTICS),
     CatalogueEntry("fig-predicted", "ceasing-models", "analysis.figures.predicted_probability_figure", STATISTICS),

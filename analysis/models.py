@@ -18,7 +18,10 @@ methods are offered:
   determinant of the Fisher information (a Jeffreys prior) to the
   log-likelihood. Estimates are always finite; intervals are profile
   penalised-likelihood intervals and tests are penalised likelihood-ratio
-  tests.
+  tests. A smaller model is tested inside a larger one by maximising the
+  larger model's penalised likelihood under the smaller model's
+  restriction (:mod:`analysis.constrained`), never by comparing two fits
+  that each carry their own penalty.
 
 Every function is pure: it takes a table of counts (rows: size bands in the
 order of :data:`analysis.domain.SIZE_BANDS`, columns: outcomes), passes it
@@ -48,9 +51,11 @@ import scipy.stats
 import statsmodels.api as sm
 from firthmodels import FirthLogisticRegression, detect_separation
 from scipy.special import expit, xlogy
+from scipy.stats.contingency import odds_ratio as conditional_odds_ratio
 from sklearn.exceptions import ConvergenceWarning
 from statsmodels.stats.proportion import proportion_confint
 
+from analysis import constrained
 from analysis.contingency import validate_counts
 from analysis.domain import INCOME_BANDS, SIZE_BANDS
 
@@ -186,7 +191,10 @@ class LogisticFit:
 class LikelihoodRatioTest:
     """Likelihood-ratio test of a restricted model against a fuller one it is nested in.
 
-    For Firth fits the statistic compares penalised log-likelihoods.
+    For Firth fits the statistic is the nested penalised likelihood-ratio
+    statistic: the fuller model's penalised log-likelihood at its maximum
+    against its maximum under the restricted model's constraint (same
+    penalty on both sides).
     """
 
     method: str
@@ -585,29 +593,62 @@ def odds_ratios(fit: LogisticFit) -> pd.DataFrame:
     )
 
 
+def _grouped_arrays(fit: LogisticFit) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Design, events and trials of a fit as float arrays."""
+    return (
+        fit.design.to_numpy(dtype=float),
+        fit.groups["events"].to_numpy(dtype=float),
+        fit.groups["n"].to_numpy(dtype=float),
+    )
+
+
 def predicted_probabilities(fit: LogisticFit) -> pd.DataFrame:
     """Model-predicted probability of the event in each band, with 95% intervals.
 
-    The interval is Wald on the logit scale, ``eta ± z·se(eta)`` with
-    ``se(eta)² = x' V x`` (the delta method; ``V`` the inverse Fisher
-    information at the ML or Firth estimate), transformed back with the
-    logistic function, so it always lies in (0, 1). A band whose linear
-    predictor involves a separated ML term gets its limiting probability (0
-    or 1) and a NaN interval.
+    Firth fits: the interval is the profile penalised-likelihood interval of
+    the band's linear predictor ``eta = x' beta`` (the band's logit held at
+    each candidate value, all other directions re-maximised, cut-off
+    chi-square(1) as for the coefficients), transformed with the logistic
+    function. This is the interval logistf or brglm2 give for the intercept
+    when the model is refitted with that band as the reference.
+
+    ML fits: Wald on the logit scale, ``eta ± z·se(eta)`` with
+    ``se(eta)² = x' V x``. A band whose linear predictor involves a
+    separated ML term gets its limiting probability (0 or 1) and a NaN
+    interval.
 
     Returns
     -------
     pandas.DataFrame
-        ``size_band, model, probability, ci_low, ci_high``.
+        ``size_band, model, probability, ci_low, ci_high, interval`` (the
+        kind of interval: ``"profile penalised likelihood"`` or ``"Wald"``).
 
     Examples
     --------
     >>> table = pd.DataFrame({"Ceased": [6, 2], "Other": [4, 8]}, index=["Micro", "Small"])
     >>> predicted_probabilities(fit_ml(table))["probability"].round(3).tolist()
     [0.6, 0.2]
+    >>> firth = predicted_probabilities(fit_firth(table))
+    >>> firth["probability"].round(4).tolist()  # (6 + 0.5) / (10 + 1), (2 + 0.5) / (10 + 1)
+    [0.5909, 0.2273]
+    >>> bool((firth["ci_low"] < firth["probability"]).all() and (firth["probability"] < firth["ci_high"]).all())
+    True
     """
-    x = fit.design.to_numpy(dtype=float)
+    x, events, n = _grouped_arrays(fit)
     estimate = fit.coefficients["estimate"].to_numpy(dtype=float)
+    if fit.method == "firth":
+        bounds = np.array([constrained.profile_interval(x, events, n, row, penalised=True, confidence=CONFIDENCE) for row in x])
+        eta, low, high = bounds[:, 0], bounds[:, 1], bounds[:, 2]
+        return pd.DataFrame(
+            {
+                "size_band": fit.design.index.to_numpy(),
+                "model": fit.label,
+                "probability": expit(x @ estimate),
+                "ci_low": expit(low),
+                "ci_high": expit(high),
+                "interval": "profile penalised likelihood",
+            }
+        )
     separated = fit.coefficients["separated"].to_numpy(dtype=bool)
     finite_beta = np.where(separated, 0.0, estimate)
     eta = x @ finite_beta
@@ -620,26 +661,44 @@ def predicted_probabilities(fit: LogisticFit) -> pd.DataFrame:
         probability[row] = 1.0 if limit > 0 else 0.0
         low[row] = high[row] = np.nan
     return pd.DataFrame(
-        {"size_band": fit.design.index.to_numpy(), "model": fit.label, "probability": probability, "ci_low": low, "ci_high": high}
+        {
+            "size_band": fit.design.index.to_numpy(),
+            "model": fit.label,
+            "probability": probability,
+            "ci_low": low,
+            "ci_high": high,
+            "interval": "Wald",
+        }
     )
 
 
 def observed_proportions(table: pd.DataFrame, event: tuple[str, ...] = EVENTS["ceased"]) -> pd.DataFrame:
-    """Observed proportion of the event per band with exact Clopper–Pearson 95% intervals.
+    """Observed proportion of the event per band with exact Clopper–Pearson and Jeffreys 95% intervals.
+
+    ``ci_low, ci_high`` is the exact two-sided Clopper–Pearson interval (its
+    upper end for 0 events is the book's "compatible with up to ..."
+    figure). ``jeffreys_low, jeffreys_high`` is the equal-tailed Jeffreys
+    interval, the 2.5% and 97.5% quantiles of Beta(events + ½, n − events + ½),
+    without the Brown–Cai–DasGupta boundary modification (which would set the
+    lower end to 0 when there are no events).
 
     Returns
     -------
     pandas.DataFrame
-        ``size_band, n, events, proportion, ci_low, ci_high``.
+        ``size_band, n, events, proportion, ci_low, ci_high, jeffreys_low, jeffreys_high``.
 
     Examples
     --------
     >>> table = pd.DataFrame({"Ceased": [0, 5], "Other": [10, 5]}, index=["Micro", "Small"])
     >>> observed_proportions(table)[["proportion", "ci_low"]].round(4).to_numpy().tolist()
     [[0.0, 0.0], [0.5, 0.1871]]
+    >>> round(float(observed_proportions(table)["ci_high"].iloc[0]), 4)  # 1 - 0.025 ** (1 / 10)
+    0.3085
     """
     groups = binomial_groups(table, event)
     low, high = proportion_confint(groups["events"], groups["n"], alpha=1 - CONFIDENCE, method="beta")
+    tail = (1 - CONFIDENCE) / 2
+    events, non_events = groups["events"].to_numpy(dtype=float), (groups["n"] - groups["events"]).to_numpy(dtype=float)
     return pd.DataFrame(
         {
             "size_band": groups["size_band"],
@@ -648,6 +707,8 @@ def observed_proportions(table: pd.DataFrame, event: tuple[str, ...] = EVENTS["c
             "proportion": groups["events"] / groups["n"],
             "ci_low": np.asarray(low, dtype=float),
             "ci_high": np.asarray(high, dtype=float),
+            "jeffreys_low": scipy.stats.beta.ppf(tail, events + 0.5, non_events + 0.5),
+            "jeffreys_high": scipy.stats.beta.ppf(1 - tail, events + 0.5, non_events + 0.5),
         }
     )
 
@@ -655,10 +716,21 @@ def observed_proportions(table: pd.DataFrame, event: tuple[str, ...] = EVENTS["c
 def likelihood_ratio_test(restricted: LogisticFit, full: LogisticFit) -> LikelihoodRatioTest:
     """Likelihood-ratio test of ``restricted`` against ``full`` (same method, nested models).
 
-    The statistic is twice the gain in (penalised, for Firth) log-likelihood,
-    referred to chi-square with the difference in parameters as df. Both
-    trends are nested in the categorical model (any per-band linear function
-    of size is one of its fits), and every model contains the null model.
+    ML: twice the gain in log-likelihood from the restricted to the full fit
+    (for a separated full model, its log-likelihood is the finite supremum).
+
+    Firth: the nested penalised likelihood-ratio test (logistf's ``anova``
+    with ``method = "nested"``). The full model's penalised log-likelihood,
+    penalty ``0.5 log det I`` of the FULL design, is maximised once freely and
+    once under the restricted model's constraint (its design's columns are
+    combinations of the full design's, e.g. band effects on a straight line
+    for a trend inside the categorical model); the statistic is twice the
+    difference. The restricted model's own Firth fit, with its own penalty,
+    does not enter.
+
+    The statistic is referred to chi-square with the difference in
+    parameters as df. Both trends are nested in the categorical model, and
+    every model contains the null model.
 
     Examples
     --------
@@ -666,13 +738,25 @@ def likelihood_ratio_test(restricted: LogisticFit, full: LogisticFit) -> Likelih
     >>> test = likelihood_ratio_test(fit_ml(table, predictor="null"), fit_ml(table))
     >>> test.df, round(test.statistic, 3)
     (1, 3.452)
+    >>> round(likelihood_ratio_test(fit_firth(table, predictor="null"), fit_firth(table)).statistic, 3)
+    3.092
     """
     if restricted.method != full.method or restricted.event != full.event:
         raise ModelInputError("likelihood-ratio test: both fits need the same method and event")
     df = full.n_parameters - restricted.n_parameters
     if df <= 0:
         raise ModelInputError(f"likelihood-ratio test: {full.label} is not larger than {restricted.label}")
-    statistic = 2 * (full.log_likelihood - restricted.log_likelihood)
+    if full.method == "firth":
+        x, events, n = _grouped_arrays(full)
+        try:
+            restriction = constrained.restriction_between(restricted.design.to_numpy(dtype=float), x)
+        except ValueError as error:
+            raise ModelInputError(f"likelihood-ratio test: {restricted.label} is not nested in {full.label}") from error
+        start = restriction @ restricted.coefficients["estimate"].to_numpy(dtype=float)
+        under_restriction = constrained.maximise(x, events, n, restriction=restriction, start=start, penalised=True)
+        statistic = 2 * (full.log_likelihood - under_restriction.log_likelihood)
+    else:
+        statistic = 2 * (full.log_likelihood - restricted.log_likelihood)
     return LikelihoodRatioTest(
         full.method, restricted.predictor, full.predictor, statistic, df, float(scipy.stats.chi2.sf(statistic, df))
     )
@@ -701,12 +785,19 @@ def likelihood_ratio_tests(fits: dict[tuple[str, str], LogisticFit]) -> pd.DataF
 
     Size (categorical) and each trend against no size effect, and each trend
     against the categorical model (does a straight line on the log-odds
-    scale leave anything out?).
+    scale leave anything out?). Firth rows are nested penalised tests (see
+    :func:`likelihood_ratio_test`).
+
+    For nested ML models the AIC difference is a function of the LR
+    statistic: ``AIC(full) - AIC(restricted) = 2 df - statistic``. So
+    preferring the lower AIC is the LR test at the fixed level
+    ``P(chi2(df) > 2 df)`` (``aic_level``), and adds no information to it.
 
     Returns
     -------
     pandas.DataFrame
-        ``method, restricted, full, df, statistic, p_value``.
+        ``method, restricted, full, df, statistic, p_value, aic_difference,
+        aic_level`` (the last two NaN for Firth rows).
 
     Examples
     --------
@@ -734,6 +825,10 @@ def likelihood_ratio_tests(fits: dict[tuple[str, str], LogisticFit]) -> pd.DataF
             "df": [test.df for test in tests],
             "statistic": [test.statistic for test in tests],
             "p_value": [test.p_value for test in tests],
+            "aic_difference": [2 * test.df - test.statistic if test.method == "ml" else math.nan for test in tests],
+            "aic_level": [
+                float(scipy.stats.chi2.sf(2 * test.df, test.df)) if test.method == "ml" else math.nan for test in tests
+            ],
         }
     )
 
@@ -747,10 +842,16 @@ def model_comparison(fits: dict[tuple[str, str], LogisticFit]) -> pd.DataFrame:
     adds the constant sum of log binomial coefficients, which shifts every
     AIC by the same amount and leaves differences unchanged.
 
+    When the ML fit is separated (``supremum`` is True) its log-likelihood
+    is a supremum, approached as a coefficient runs to infinity and never
+    attained, so the estimate sits on the boundary of the parameter space
+    and the regularity conditions behind AIC's penalty of one unit per
+    parameter do not hold; read that AIC with this caveat.
+
     Returns
     -------
     pandas.DataFrame
-        ``model, parameters, log_likelihood, aic, delta_aic``.
+        ``model, parameters, log_likelihood, aic, delta_aic, supremum``.
 
     Examples
     --------
@@ -768,7 +869,189 @@ def model_comparison(fits: dict[tuple[str, str], LogisticFit]) -> pd.DataFrame:
         }
     )
     frame["delta_aic"] = frame["aic"] - frame["aic"].min()
+    frame["supremum"] = [fit.separation.separated for fit in ml_fits]
     return frame.sort_values(["aic", "model"], kind="stable").reset_index(drop=True)
+
+
+def ml_profile_intervals(fit: LogisticFit) -> pd.DataFrame:
+    """Profile-likelihood 95% intervals of the coefficients of a non-separated ML fit, beside Wald.
+
+    Each bound is where twice the drop in the log-likelihood, with the
+    coefficient fixed and the others re-maximised, reaches the chi-square(1)
+    quantile (what R's ``confint()`` of a ``glm`` computes, by interpolating
+    a grid of profile points; here by root-finding).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``term, estimate, wald_low, wald_high, profile_low, profile_high``.
+
+    Raises
+    ------
+    ModelInputError
+        If the fit is separated (its profile is not defined at a finite maximum).
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"Ceased": [6, 2], "Other": [4, 8]}, index=["Micro", "Small"])
+    >>> intervals = ml_profile_intervals(fit_ml(table)).set_index("term")
+    >>> bool(intervals.loc["Small", "profile_high"] < intervals.loc["Small", "wald_high"])
+    True
+    """
+    if fit.method != "ml":
+        raise ModelInputError(f"{fit.label}: profile intervals here are for ML fits (Firth fits carry their own)")
+    if fit.separation.separated:
+        raise ModelInputError(f"{fit.label}: the fit is separated, so its likelihood has no finite maximum to profile")
+    x, events, n = _grouped_arrays(fit)
+    profiles = np.array(
+        [constrained.profile_interval(x, events, n, unit, penalised=False, confidence=CONFIDENCE) for unit in np.eye(x.shape[1])]
+    )
+    return pd.DataFrame(
+        {
+            "term": list(fit.design.columns),
+            "estimate": fit.coefficients["estimate"].to_numpy(dtype=float),
+            "wald_low": fit.coefficients["ci_low"].to_numpy(dtype=float),
+            "wald_high": fit.coefficients["ci_high"].to_numpy(dtype=float),
+            "profile_low": profiles[:, 1],
+            "profile_high": profiles[:, 2],
+        }
+    )
+
+
+@dataclass(frozen=True)
+class GoodnessOfFit:
+    """Deviance and Pearson goodness-of-fit statistics of a grouped ML logistic fit.
+
+    The saturated model has one parameter per band (the categorical model),
+    so the deviance equals the ML likelihood-ratio statistic of this model
+    against the categorical one.
+
+    Attributes
+    ----------
+    model : str
+        The fit's label.
+    deviance, pearson : float
+        ``G² = Σ 2[y log(y/μ) + (n-y) log((n-y)/(n-μ))]`` and
+        ``X² = Σ (y-μ)² / (μ(1-μ/n))`` over bands.
+    df : int
+        Bands minus coefficients.
+    deviance_p_value, pearson_p_value : float
+        Chi-square(df) upper tails (large-sample approximations).
+    bands : pandas.DataFrame
+        Per band: ``size_band, events, n, fitted_events, pearson_residual,
+        deviance_contribution, pearson_contribution`` (the contributions sum
+        to the statistics; the residual's sign says whether the band has more
+        events than the model expects).
+    """
+
+    model: str
+    deviance: float
+    pearson: float
+    df: int
+    deviance_p_value: float
+    pearson_p_value: float
+    bands: pd.DataFrame = field(repr=False, compare=False)
+
+
+def goodness_of_fit(fit: LogisticFit) -> GoodnessOfFit:
+    """Deviance and Pearson goodness of fit of an ML fit, with each band's contribution.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"Ceased": [6, 2, 1], "Other": [4, 8, 9]}, index=["Micro", "Small", "Medium"])
+    >>> gof = goodness_of_fit(fit_ml(table, predictor="trend_score"))
+    >>> test = likelihood_ratio_test(fit_ml(table, predictor="trend_score"), fit_ml(table))
+    >>> gof.df, round(gof.deviance, 8) == round(test.statistic, 8)
+    (1, True)
+    """
+    if fit.method != "ml":
+        raise ModelInputError(f"{fit.label}: goodness of fit is computed for ML fits")
+    df = len(fit.groups) - fit.n_parameters
+    if df <= 0:
+        raise ModelInputError(f"{fit.label}: the model is saturated, so there is no goodness of fit to test")
+    x, events, n = _grouped_arrays(fit)
+    fitted = n * expit(x @ fit.coefficients["estimate"].to_numpy(dtype=float))
+    deviance_terms = 2 * (xlogy(events, events / fitted) + xlogy(n - events, (n - events) / (n - fitted)))
+    residuals = (events - fitted) / np.sqrt(fitted * (1 - fitted / n))
+    bands = pd.DataFrame(
+        {
+            "size_band": fit.groups["size_band"].to_numpy(),
+            "events": fit.groups["events"].to_numpy(),
+            "n": fit.groups["n"].to_numpy(),
+            "fitted_events": fitted,
+            "pearson_residual": residuals,
+            "deviance_contribution": deviance_terms,
+            "pearson_contribution": residuals**2,
+        }
+    )
+    deviance, pearson = float(deviance_terms.sum()), float((residuals**2).sum())
+    return GoodnessOfFit(
+        fit.label, deviance, pearson, df, float(scipy.stats.chi2.sf(deviance, df)), float(scipy.stats.chi2.sf(pearson, df)), bands
+    )
+
+
+@dataclass(frozen=True)
+class ExactOddsRatio:
+    """Exact conditional inference for the odds ratio of an event in one band against another.
+
+    Attributes
+    ----------
+    band, reference : str
+        The compared band and the reference band (odds ratio = odds in
+        ``band`` / odds in ``reference``).
+    events, n, reference_events, reference_n : int
+        The 2×2 table.
+    odds_ratio : float
+        Conditional maximum-likelihood estimate (0 or inf when a cell is empty).
+    ci_low, ci_high : float
+        Exact conditional 95% interval (inverting the two one-sided
+        noncentral-hypergeometric tests, as R's ``fisher.test``).
+    p_value : float
+        Fisher's exact two-sided p-value (tables no more probable than the
+        observed one, as R's ``fisher.test``).
+    """
+
+    band: str
+    reference: str
+    events: int
+    n: int
+    reference_events: int
+    reference_n: int
+    odds_ratio: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+
+
+def exact_odds_ratio(
+    table: pd.DataFrame, band: str = "Large", reference: str = "Micro", event: tuple[str, ...] = EVENTS["ceased"]
+) -> ExactOddsRatio:
+    """Conditional exact odds ratio, interval and Fisher p-value for ``band`` against ``reference``.
+
+    Conditioning on both margins of the 2×2 table removes the nuisance
+    parameter, so the inference is valid even when a cell is empty and the
+    unconditional ML odds ratio is 0 (separation).
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"Ceased": [6, 0], "Other": [4, 8]}, index=["Micro", "Large"])
+    >>> result = exact_odds_ratio(table)
+    >>> result.odds_ratio, result.ci_low, round(result.p_value, 4)  # (C(10, 6) + C(8, 6)) / C(18, 6)
+    (0.0, 0.0, 0.0128)
+    """
+    groups = binomial_groups(table, event).set_index("size_band")
+    for name in (band, reference):
+        if name not in groups.index:
+            raise ModelInputError(f"counts table: band {name!r} is not a row (rows: {', '.join(groups.index)})")
+    rows = [groups.loc[name] for name in (band, reference)]
+    cells = [[int(row["events"]), int(row["n"] - row["events"])] for row in rows]
+    result = conditional_odds_ratio(cells, kind="conditional")
+    interval = result.confidence_interval(confidence_level=CONFIDENCE)
+    p_value = scipy.stats.fisher_exact(cells, alternative="two-sided").pvalue
+    return ExactOddsRatio(
+        band, reference, cells[0][0], int(rows[0]["n"]), cells[1][0], int(rows[1]["n"]),
+        float(result.statistic), float(interval.low), float(interval.high), float(p_value),
+    )
 
 
 def _rows(analysis: str, term: str, quantity: str, value: float, low: float = math.nan, high: float = math.nan) -> dict:
@@ -806,13 +1089,27 @@ def model_statistics(table: pd.DataFrame, midpoints: dict[str, float] | None = N
       ``separated`` (1 or 0); and for term ``model``: ``log_likelihood``,
       ``parameters`` and (ML only) ``aic``. Intervals: ML Wald, Firth profile
       penalised likelihood. A separated ML term has value ±inf and NaN interval.
+      Non-separated ML fits also get ``log_odds_profile`` (and, except for
+      the intercept, ``odds_ratio_profile``): the estimate with its profile
+      likelihood interval.
     * ``lrt_{event}_{restricted}_vs_{full}`` (restricted ``null``,
       ``trend_score``, ``trend_log10_midpoint``; full ``size`` or a trend),
-      term ``ml`` or ``firth``: ``statistic``, ``df``, ``p_value``.
+      term ``ml`` or ``firth``: ``statistic``, ``df``, ``p_value`` (Firth:
+      the nested penalised test); ML only: ``aic_difference`` (AIC of the
+      fuller minus the restricted model, ``2 df - statistic``) and
+      ``aic_level`` (the LR test level that "lower AIC" amounts to).
+    * ``gof_{event}_{predictor}`` for the two ML trends: term ``model``:
+      ``deviance``, ``pearson``, ``df``, ``deviance_p_value``,
+      ``pearson_p_value``; per band: ``fitted_events``, ``pearson_residual``,
+      ``deviance_contribution``, ``pearson_contribution``.
     * ``predicted_{event}_{method}`` (categorical model) and
-      ``predicted_{event}_{method}_trend_score``: per band, ``probability``.
+      ``predicted_{event}_{method}_trend_score``: per band, ``probability``
+      (Firth: profile penalised-likelihood interval; ML: Wald).
     * ``observed_{event}``: per band ``proportion`` (Clopper–Pearson
-      interval), ``events`` and ``n``.
+      interval), ``proportion_jeffreys`` (Jeffreys interval), ``events`` and ``n``.
+    * ``exact_{event}_Large_vs_Micro``, term ``odds_ratio``:
+      ``conditional_mle`` (exact conditional interval) and ``p_value``
+      (Fisher's exact test).
 
     Returns
     -------
@@ -841,6 +1138,33 @@ def model_statistics(table: pd.DataFrame, midpoints: dict[str, float] | None = N
             rows.append(_rows(name, test.method, "statistic", test.statistic))
             rows.append(_rows(name, test.method, "df", test.df))
             rows.append(_rows(name, test.method, "p_value", test.p_value))
+            if test.method == "ml":
+                rows.append(_rows(name, test.method, "aic_difference", test.aic_difference))
+                rows.append(_rows(name, test.method, "aic_level", test.aic_level))
+        for predictor in PREDICTORS:
+            fit = fits[("ml", predictor)]
+            if fit.separation.separated:
+                continue
+            for row in ml_profile_intervals(fit).itertuples(index=False):
+                name = f"ml_{event_name}_{predictor}"
+                rows.append(_rows(name, row.term, "log_odds_profile", row.estimate, row.profile_low, row.profile_high))
+                if row.term != "intercept":
+                    rows.append(
+                        _rows(name, row.term, "odds_ratio_profile", math.exp(row.estimate), math.exp(row.profile_low), math.exp(row.profile_high))
+                    )
+        for predictor in ("trend_score", "trend_log10_midpoint"):
+            gof = goodness_of_fit(fits[("ml", predictor)])
+            name = f"gof_{event_name}_{predictor}"
+            for quantity in ("deviance", "pearson", "df", "deviance_p_value", "pearson_p_value"):
+                rows.append(_rows(name, "model", quantity, getattr(gof, quantity)))
+            for band in gof.bands.itertuples(index=False):
+                for quantity in ("fitted_events", "pearson_residual", "deviance_contribution", "pearson_contribution"):
+                    rows.append(_rows(name, band.size_band, quantity, getattr(band, quantity)))
+        if {"Large", "Micro"} <= set(fits[("ml", "size")].groups["size_band"]):
+            exact = exact_odds_ratio(table, "Large", "Micro", event)
+            name = f"exact_{event_name}_Large_vs_Micro"
+            rows.append(_rows(name, "odds_ratio", "conditional_mle", exact.odds_ratio, exact.ci_low, exact.ci_high))
+            rows.append(_rows(name, "odds_ratio", "p_value", exact.p_value))
         for method in ("ml", "firth"):
             for predictor, suffix in (("size", ""), ("trend_score", "_trend_score")):
                 predictions = predicted_probabilities(fits[(method, predictor)])
@@ -849,6 +1173,7 @@ def model_statistics(table: pd.DataFrame, midpoints: dict[str, float] | None = N
         for row in observed_proportions(table, event).itertuples(index=False):
             name = f"observed_{event_name}"
             rows.append(_rows(name, row.size_band, "proportion", row.proportion, row.ci_low, row.ci_high))
+            rows.append(_rows(name, row.size_band, "proportion_jeffreys", row.proportion, row.jeffreys_low, row.jeffreys_high))
             rows.append(_rows(name, row.size_band, "events", row.events))
             rows.append(_rows(name, row.size_band, "n", row.n))
     return pd.DataFrame(rows, columns=["analysis", "term", "quantity", "value", "ci_low", "ci_high"])

@@ -63,9 +63,16 @@ def test_points_and_interval_ends_are_the_data(axes):
     assert list(observed_line.get_ydata()) == pytest.approx(OBSERVED["proportion"].tolist())
     # The observed series sits to the right of its band's tick; models to the left.
     assert np.all(np.asarray(observed_line.get_xdata()) > np.arange(3))
-    segments = containers[0].lines[2][0].get_segments()
-    ends = np.array([segment[:, 1] for segment in segments])
-    assert ends == pytest.approx(PREDICTIONS.iloc[:3][["ci_low", "ci_high"]].to_numpy())
+    for index, model in enumerate(["Firth categorical", "Firth trend (score)"]):
+        frame = PREDICTIONS[PREDICTIONS["model"] == model]
+        assert list(containers[index].lines[0].get_ydata()) == pytest.approx(frame["probability"].tolist())
+        segments = containers[index].lines[2][0].get_segments()
+        ends = np.array([segment[:, 1] for segment in segments])
+        assert ends == pytest.approx(frame[["ci_low", "ci_high"]].to_numpy())
+    observed_segments = containers[2].lines[2][0].get_segments()
+    assert np.array([segment[:, 1] for segment in observed_segments]) == pytest.approx(
+        OBSERVED[["ci_low", "ci_high"]].to_numpy()
+    )
 
 
 def test_missing_interval_draws_a_point_without_a_bar():
