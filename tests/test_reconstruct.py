@@ -138,7 +138,7 @@ def test_round_trip_rejects_counts_with_other_labels():
 
 def test_wrong_sample_size_names_the_first_row_it_breaks():
     # 16.9% of 230 = 38.87: 38/230 = 16.52% and 39/230 = 16.96% both miss 16.9.
-    with pytest.raises(InfeasibleTableError, match=r"^row Micro: no row total n in 1\.\.230 gives n/230 that rounds to 16\.9%"):
+    with pytest.raises(InfeasibleTableError, match=r"^data/raw/table5_1_published\.csv: row Micro: no row total n in 1\.\.230 gives n/230 that rounds to 16\.9%"):
         reconstruct(load_published_table(), 230)
 
 
@@ -147,7 +147,7 @@ def test_conflicting_column_share_is_named():
     shares = published.column_shares.copy()
     shares["Merged"] = 43  # 4.3%: the only feasible Merged total is 9 of 231 = 3.9%
     tampered = dataclasses.replace(published, column_shares=shares)
-    with pytest.raises(InfeasibleTableError, match=r"^column Merged: printed 4\.3% but feasible row solutions give column totals in \{9\}"):
+    with pytest.raises(InfeasibleTableError, match=r"^data/raw/table5_1_published\.csv: column Merged: printed 4\.3% but feasible row solutions give column totals in \{9\}"):
         reconstruct(tampered)
 
 
@@ -223,14 +223,14 @@ def test_zero_cell_is_recovered():
 def test_infeasible_row_share_is_named():
     # n/7 is 42.9% for n = 3 and 57.1% for n = 4: nothing prints as 50.0%.
     rows = {"a": ["50.0", "50.0", "50.0"], "b": ["50.0", "50.0", "50.0"], SHARE_LABEL: ["50.0", "50.0", "100.0"]}
-    with pytest.raises(InfeasibleTableError, match=r"^row a: no row total n in 1\.\.7 gives n/7 that rounds to 50\.0%"):
+    with pytest.raises(InfeasibleTableError, match=r"^synthetic: row a: no row total n in 1\.\.7 gives n/7 that rounds to 50\.0%"):
         reconstruct(parse(rows, ["x", "y"]), 7)
 
 
 def test_infeasible_cell_is_named():
     # Row a has n = 3 (42.9% of 7), and k/3 is 0, 33.3, 66.7 or 100%: never 50.0%.
     rows = {"a": ["50.0", "50.0", "42.9"], "b": ["50.0", "50.0", "57.1"], SHARE_LABEL: ["42.9", "57.1", "100.0"]}
-    with pytest.raises(InfeasibleTableError, match=r"^row a, column x: no count k/n with n in \{3\} rounds to 50\.0%"):
+    with pytest.raises(InfeasibleTableError, match=r"^synthetic: row a, column x: no count k/n with n in \{3\} rounds to 50\.0%"):
         reconstruct(parse(rows, ["x", "y"]), 7)
 
 
