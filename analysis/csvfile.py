@@ -1,7 +1,7 @@
 """Reading a hand-typed CSV file strictly, so every fault is named by file and line.
 
 The raw tables are typed by hand, so the reader trusts nothing: it reads the
-bytes itself, then checks that they are UTF-8 text, that the file has a
+bytes itself, then checks that they are UTF-8 text without NUL bytes, that the file has a
 header line whose names carry no stray spaces and do not repeat, and that
 every row has exactly as many fields as the header. (A general CSV parser
 guesses instead: it reports an empty file as "no columns", an extra field in
@@ -71,6 +71,9 @@ def read_csv_file(path: Path, error: type[Exception]) -> CsvFile:
         ) from None
     if not text.strip():
         raise error(f"{name}: file is empty (expected a header line, then one line per row)")
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise error(f"{name}: line {line}: contains a NUL byte, so it is not CSV text; is this the right file?")
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     records: list[tuple[int, tuple[str, ...]]] = []
     try:

@@ -21,6 +21,7 @@ True
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -100,6 +101,11 @@ SENTENCE_BREAK = re.compile(r"[.!?…]['\"’”)\]]*\s+\S")
 CITATION_KEY = re.compile(r"(?<![\w@.])@(?P<key>[A-Za-z][\w:.#$%&+?<>~/-]*\w)")
 
 REQUIRED_THEME_FIELDS: tuple[str, ...] = ("id", "title", "section", "summary", "citations")
+
+
+# bibtexparser logs each unparsable block as a multi-line warning; bibliography_keys reports
+# the first one as a one-line error instead, so the log has no handler of last resort.
+logging.getLogger("bibtexparser").addHandler(logging.NullHandler())
 
 
 class ThemeError(CompendiumError):
@@ -201,7 +207,9 @@ def bibliography_keys(path: Path = config.REFERENCES_BIB) -> frozenset[str]:
     library = bibtexparser.parse_string(text)
     if library.failed_blocks:
         block = library.failed_blocks[0]
-        raise BibliographyError(f"{name}: line {block.start_line + 1}: {one_line(block.error)}")
+        problem = getattr(block.error, "abort_reason", "") or str(block.error)
+        entry = one_line(block.raw)[:40]
+        raise BibliographyError(f"{name}: line {block.start_line + 1}: cannot parse {entry!r}: {one_line(problem)}")
     return frozenset(entry.key for entry in library.entries)
 
 
