@@ -33,7 +33,7 @@ verify: install   ## rebuild in a clean folder and compare with the committed ma
 
 render: install   ## build, then render the website and PDF (needs Quarto >= 1.9); make ARGS="--to html" render
 	@$(RUN) python -m analysis render $(ARGS) || { status=$$?; \
-	  echo "make render: python -m analysis render exited with status $$status (3: Quarto not found, outputs rebuilt)" >&2; \
+	  echo "make render: python -m analysis render exited with status $$status (3 means Quarto was not found; the outputs were rebuilt)" >&2; \
 	  exit $$status; }
 
 bench: install    ## time the commands as whole processes; prints medians and ratios
