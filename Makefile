@@ -1,12 +1,26 @@
-# Convenience targets; each is one of the README's commands.
-UV := python3 -m uv
-RUN := $(UV) run --locked
+# Convenience targets; each runs one of the README's commands.
+#
+# Exit status: when a command fails, make prints "make: *** [Makefile:NN: <target>] Error N",
+# where N is the command's own exit status (render: 3 when Quarto is absent; see the README),
+# and make itself exits 2, as GNU make always does after a failed command. Run the command
+# directly (e.g. `python3 -m uv run --locked python -m analysis render`) to get its own status.
+#
+# uv is installed only if `$(UV)` does not run, and the environment is synced only when
+# uv.lock or pyproject.toml changed since the last sync (the stamp file in .venv/).
+# Where uv is installed elsewhere: make UV=/path/to/uv <target>
+UV ?= python3 -m uv
+RUN ?= $(UV) run --locked
+SYNCED := .venv/.synced
 
 .PHONY: install test build verify render bench clean
 
-install:          ## create .venv from uv.lock (compiled bytecode)
-	python3 -m pip install --quiet uv
+install: $(SYNCED)   ## create .venv from uv.lock (compiled bytecode), once
+
+$(SYNCED): uv.lock pyproject.toml
+	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv || { \
+	  echo "could not install uv; on Debian/Ubuntu run: python3 -m pip install --user --break-system-packages uv" >&2; exit 1; }
 	$(UV) sync --locked
+	@touch $@
 
 test: install     ## run every test, chapters included
 	$(RUN) pytest
@@ -17,8 +31,10 @@ build: install    ## rerun every analysis from raw data into data/derived
 verify: install   ## rebuild in a clean folder and compare with the committed manifest
 	$(RUN) python -m analysis verify
 
-render: install   ## build, then render the website and PDF (needs Quarto >= 1.9)
-	$(RUN) python -m analysis render
+render: install   ## build, then render the website and PDF (needs Quarto >= 1.9); make ARGS="--to html" render
+	@$(RUN) python -m analysis render $(ARGS) || { status=$$?; \
+	  echo "make render: python -m analysis render exited with status $$status (3 means Quarto was not found; the outputs were rebuilt)" >&2; \
+	  exit $$status; }
 
 bench: install    ## time the commands as whole processes; prints medians and ratios
 	$(RUN) python tests/benchmark.py

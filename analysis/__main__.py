@@ -3,21 +3,27 @@
 - ``build``: rerun every analysis from raw data and write ``data/derived``.
 - ``verify``: rebuild in a clean folder and compare with the committed
   manifest; exit 1 on any drift.
-- ``render``: ``build``, then ``quarto render`` (extra arguments are passed
-  to Quarto). Without Quarto it stops after the build, saying how to get it.
+- ``render``: ``build``, then ``quarto render``; every further argument is
+  passed to Quarto (``render --to html``; a leading ``--`` is dropped).
+  Without Quarto it stops after the build, saying how to get it.
 
-Bad input never ends in a bare traceback: the error's one-line message is
-printed and the exit status is 1.
+Exit status: 0 success; 1 a bad input, an output that cannot be written, or
+(``verify``) drift, with a one-line ``error: <message>`` naming the file and
+never a traceback; 2 a usage error; 3 ``render`` without Quarto; 130 after
+Ctrl-C (SIGINT) and 143 after SIGTERM, with one line saying so. Outputs are
+written all or nothing, so an interrupted build leaves a complete set.
 """
 
 from __future__ import annotations
 
 import argparse
 import shutil
+import signal
 import subprocess
 import sys
 
 from analysis import config
+from analysis.errors import CompendiumError
 
 QUARTO_MISSING = (
     "Quarto was not found on PATH, so the book was not rendered. The analysis outputs in "
@@ -26,8 +32,20 @@ QUARTO_MISSING = (
     "`pip install quarto-cli` where the internet is reachable), then run this command again."
 )
 
+#: Exit status of a bad input or an output that cannot be written.
+EXIT_ERROR = 1
 #: Exit status when rendering was asked for but Quarto is absent.
 EXIT_NO_QUARTO = 3
+#: Exit status after an interruption: 128 + the signal's number, as shells report it.
+EXIT_INTERRUPTED = {signal.SIGINT: 128 + signal.SIGINT, signal.SIGTERM: 128 + signal.SIGTERM}
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so that every ``finally`` (temporary files) runs."""
+
+
+def _raise_terminated(number: int, frame: object) -> None:
+    raise Terminated
 
 
 def _build() -> int:
@@ -65,18 +83,35 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("build", help="rerun every analysis from raw data into data/derived")
     commands.add_parser("verify", help="rebuild in a clean folder and compare with the committed manifest")
-    render = commands.add_parser("render", help="build, then render the book with Quarto")
-    render.add_argument("quarto_arguments", nargs=argparse.REMAINDER, help="passed on to `quarto render`")
-    arguments = parser.parse_args(argv)
+    commands.add_parser(
+        "render",
+        help="build, then render the book with Quarto; further arguments go to `quarto render`",
+        description="Build, then run `quarto render` with every further argument, e.g. `render --to html`.",
+    )
+    arguments, extra = parser.parse_known_args(argv)
+    if arguments.command != "render" and extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    quarto_arguments = extra[1:] if extra[:1] == ["--"] else extra
+    previous_handler = signal.signal(signal.SIGTERM, _raise_terminated)
     try:
         if arguments.command == "build":
             return _build()
         if arguments.command == "verify":
             return _verify()
-        return _render(arguments.quarto_arguments)
-    except (ValueError, OSError) as error:
+        return _render(quarto_arguments)
+    except (CompendiumError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
-        return 1
+        return EXIT_ERROR
+    except KeyboardInterrupt as interruption:
+        number = signal.SIGTERM if isinstance(interruption, Terminated) else signal.SIGINT
+        print(
+            f"interrupted by {number.name}: outputs are written all or nothing, so data/derived holds a "
+            "complete set; run the command again",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED[number]
+    finally:
+        signal.signal(signal.SIGTERM, previous_handler)
 
 
 if __name__ == "__main__":

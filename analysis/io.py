@@ -1,34 +1,68 @@
-"""Atomic, deterministic writing of derived outputs, and their hash manifest.
+"""All-or-nothing, deterministic writing of derived outputs, and their hashes.
 
-Every file the build writes goes through :func:`write_bytes_atomic`: the bytes
-land in a temporary file in the same folder, are flushed to disk, and then
-replace the target in one ``os.replace``. A crash leaves either the old file or
-the new one, never half of one. Writers refuse any path inside the raw-data
-folders, so code cannot change raw data by mistake.
+Every file the build writes goes through :func:`write_files_together`, which
+writes a whole *set* of files so that a reader finds either the complete old
+set or the complete new set, never a mix:
+
+1. **stage**: each file's bytes go to a temporary file beside its target
+   (``.<name>.build<pid>.<random>.tmp``), flushed to disk;
+2. **switch**: each temporary file replaces its target with ``os.replace``,
+   the last file given (the build's manifest) last. The switch takes
+   microseconds, and SIGINT (Ctrl-C) and SIGTERM are deferred until it has
+   finished, so an interruption lands before it (old set kept) or after it
+   (new set complete);
+3. **clean up**: if anything fails or is interrupted before the switch, every
+   staged temporary file is removed, and the error names the target file.
+
+Only a hard kill (SIGKILL, power loss) inside the switch can leave a mix;
+``python -m analysis verify`` detects and names such an incomplete set.
+Writers refuse any path inside the raw-data folders, so code cannot change
+raw data by mistake.
+
+**Test hook.** Setting the environment variable ``CCC_PAUSE_AT`` to
+``staged <name>`` or ``replaced <name>`` makes the writer pause right after
+staging or replacing that file: it creates the file named by
+``CCC_PAUSE_MARKER`` and waits (at most a minute) until that file is deleted.
+A test uses this to deliver a signal at a known point inside the writing.
+The hook changes nothing else, and does nothing when the variables are unset.
 
 Examples
 --------
 >>> import tempfile, pathlib
 >>> folder = pathlib.Path(tempfile.mkdtemp())
->>> path = write_text_atomic(folder / "hello.txt", "hello\\n")
->>> sha256_file(path)[:12]
+>>> paths = write_files_together(folder, {"a.txt": b"hello\\n", "b.txt": b"world\\n"})
+>>> sorted(path.name for path in folder.iterdir())
+['a.txt', 'b.txt']
+>>> sha256_file(paths["a.txt"])[:12]
 '5891b5b522d5'
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import signal
 import tempfile
+import threading
+import time
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 import pandas as pd
 
 from analysis import config
+from analysis.errors import OutputWriteError, display_path
 
 #: Folders that code must never write to.
 READ_ONLY_FOLDERS: tuple[Path, ...] = (config.RAW, config.THEMES)
+
+#: Environment variables of the documented pause hook (see the module docstring).
+PAUSE_AT = "CCC_PAUSE_AT"
+PAUSE_MARKER = "CCC_PAUSE_MARKER"
+#: Longest the pause hook waits for its marker file to be deleted, in seconds.
+PAUSE_LIMIT = 60.0
 
 
 class RawDataWriteError(PermissionError):
@@ -44,20 +78,129 @@ def _refuse_raw(path: Path) -> None:
             )
 
 
-def write_bytes_atomic(path: Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` atomically and return ``path``.
+def write_files_together(folder: Path, files: Mapping[str, bytes]) -> dict[str, Path]:
+    """Write every file of ``files`` into ``folder`` as one all-or-nothing set.
 
     Parameters
     ----------
-    path : Path
-        Target file. Its folder is created if needed.
-    data : bytes
-        The complete contents.
+    folder : Path
+        Target folder, created if needed.
+    files : mapping of str to bytes
+        File name -> complete contents. The files are switched into place in
+        this order, so put the file that vouches for the others (a manifest) last.
 
     Returns
     -------
-    Path
-        The path written.
+    dict of str to Path
+        File name -> the path written.
+
+    Raises
+    ------
+    OutputWriteError
+        If a file cannot be written (read-only folder, full disk, ...), naming
+        the target file; no target has been changed and no temporary file is left.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> write_files_together(folder, {"x.bin": b"ab"})["x.bin"].read_bytes()
+    b'ab'
+    """
+    folder = Path(folder)
+    targets = {name: folder / name for name in files}
+    for target in targets.values():
+        _refuse_raw(target)
+    with _naming_target(folder):
+        folder.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temporaries(folder, files)
+    staged: dict[str, Path] = {}
+    try:
+        for name, data in files.items():
+            with _naming_target(targets[name]):
+                staged[name] = _stage(targets[name], data)
+            _pause_point(f"staged {name}")
+        with _interrupts_deferred():
+            for name, temporary in staged.items():
+                with _naming_target(targets[name]):
+                    os.replace(temporary, targets[name])
+                _pause_point(f"replaced {name}")
+    except BaseException:
+        for temporary in staged.values():
+            temporary.unlink(missing_ok=True)
+        for stray in folder.glob(f".*.build{os.getpid()}.*.tmp"):
+            stray.unlink(missing_ok=True)
+        raise
+    return targets
+
+
+def _stage(target: Path, data: bytes) -> Path:
+    """Write ``data`` to a new temporary file beside ``target``, flushed to disk; return its path."""
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.build{os.getpid()}.", suffix=".tmp")
+    with os.fdopen(handle, "wb") as stream:
+        stream.write(data)
+        stream.flush()
+        os.fsync(stream.fileno())
+    return Path(temporary)
+
+
+def _remove_stale_temporaries(folder: Path, names: Iterable[str]) -> None:
+    """Remove temporary files of these outputs that a killed earlier build left behind."""
+    for name in names:
+        for stray in folder.glob(f".{name}.build*.tmp"):
+            stray.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def _naming_target(target: Path) -> Iterator[None]:
+    """Turn an ``OSError`` into an :class:`OutputWriteError` that names ``target``."""
+    try:
+        yield
+    except RawDataWriteError:
+        raise
+    except OSError as error:
+        raise OutputWriteError(f"{display_path(target)}: cannot write ({error.strerror or error})") from None
+
+
+@contextlib.contextmanager
+def _interrupts_deferred() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM until the block ends, then act on the first one received.
+
+    Python runs signal handlers in the main thread only, so swapping the
+    handlers there defers the signal whichever thread the system delivered it to.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    signals = (signal.SIGINT, signal.SIGTERM)
+    previous = {number: signal.signal(number, lambda number, frame: received.append(number)) for number in signals}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        if received:
+            handler = previous[received[0]]
+            if callable(handler):
+                handler(received[0], None)
+            elif handler == signal.SIG_DFL:
+                signal.raise_signal(received[0])
+
+
+def _pause_point(point: str) -> None:
+    """The documented test hook: pause here if ``CCC_PAUSE_AT`` names this point."""
+    if os.environ.get(PAUSE_AT) != point:
+        return
+    marker = Path(os.environ[PAUSE_MARKER])
+    marker.write_text(f"{os.getpid()}\n", encoding="utf-8")
+    deadline = time.monotonic() + PAUSE_LIMIT
+    while marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> Path:
+    """Write one file atomically (a set of one) and return its path.
 
     Examples
     --------
@@ -67,19 +210,7 @@ def write_bytes_atomic(path: Path, data: bytes) -> Path:
     b'ab'
     """
     path = Path(path)
-    _refuse_raw(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
+    return write_files_together(path.parent, {path.name: data})[path.name]
 
 
 def write_text_atomic(path: Path, text: str) -> Path:
@@ -94,38 +225,45 @@ def write_text_atomic(path: Path, text: str) -> Path:
     return write_bytes_atomic(path, text.encode("utf-8"))
 
 
-def write_csv_atomic(path: Path, frame: pd.DataFrame) -> Path:
-    """Write a DataFrame as CSV (no index, ``\\n`` line ends, full float precision).
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """A DataFrame as CSV bytes (no index, ``\\n`` line ends, full float precision).
 
     Floats are written with ``repr`` precision (17 significant digits), so the
     file round-trips exactly and is byte-identical for identical inputs.
 
     Examples
     --------
-    >>> import tempfile, pathlib
     >>> frame = pd.DataFrame({"a": [1, 2], "b": [0.1, 1 / 3]})
-    >>> path = write_csv_atomic(pathlib.Path(tempfile.mkdtemp()) / "f.csv", frame)
-    >>> path.read_text().splitlines()[2]
+    >>> csv_bytes(frame).decode().splitlines()[2]
     '2,0.3333333333333333'
     """
-    text = frame.to_csv(index=False, lineterminator="\n", float_format=_float_repr)
-    return write_text_atomic(path, text)
+    return frame.to_csv(index=False, lineterminator="\n", float_format=_float_repr).encode("utf-8")
 
 
 def _float_repr(value: float) -> str:
     return repr(float(value))
 
 
-def write_json_atomic(path: Path, payload: object) -> Path:
-    """Write JSON with sorted keys and a trailing newline, atomically.
+def json_bytes(payload: object) -> bytes:
+    """JSON bytes with sorted keys, two-space indents and a trailing newline.
 
     Examples
     --------
-    >>> import tempfile, pathlib
-    >>> write_json_atomic(pathlib.Path(tempfile.mkdtemp()) / "j.json", {"b": 1, "a": 2}).read_text()
+    >>> json_bytes({"b": 1, "a": 2}).decode()
     '{\\n  "a": 2,\\n  "b": 1\\n}\\n'
     """
-    return write_text_atomic(path, json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+    return (json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def sha256_bytes(data: bytes) -> str:
+    """Hex SHA-256 digest of some bytes.
+
+    Examples
+    --------
+    >>> sha256_bytes(b"")[:16]
+    'e3b0c44298fc1c14'
+    """
+    return hashlib.sha256(data).hexdigest()
 
 
 def sha256_file(path: Path) -> str:
@@ -139,10 +277,10 @@ def sha256_file(path: Path) -> str:
     >>> sha256_file(p)[:16]
     'e3b0c44298fc1c14'
     """
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    return sha256_bytes(Path(path).read_bytes())
 
 
-def relative_to_root(path: Path) -> str:
+def relative_to_root(path: Path, root: Path = config.ROOT) -> str:
     """Repository-relative POSIX path, used as a key in manifests.
 
     Examples
@@ -150,4 +288,4 @@ def relative_to_root(path: Path) -> str:
     >>> relative_to_root(config.DERIVED_COUNTS)
     'data/derived/table5_1_counts.csv'
     """
-    return Path(path).resolve().relative_to(config.ROOT).as_posix()
+    return Path(path).resolve().relative_to(Path(root).resolve()).as_posix()

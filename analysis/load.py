@@ -34,7 +34,9 @@ import numpy as np
 import pandas as pd
 
 from analysis import config
+from analysis.csvfile import read_csv_file
 from analysis.domain import OUTCOMES, SIZE_BANDS
+from analysis.errors import CompendiumError, display_path
 
 #: Label of the printed margin: the last row (column shares) and the last column (row shares).
 SHARE_LABEL = "Of overall sample"
@@ -47,7 +49,7 @@ _FIGURE = re.compile(r"^(?P<whole>\d+)(?:\.(?P<fraction>\d+))?$")
 _WHOLE_NUMBER = re.compile(r"^\d+$")
 
 
-class TableFormatError(ValueError):
+class TableFormatError(CompendiumError):
     """A raw or derived table file that does not have the expected content."""
 
 
@@ -158,7 +160,8 @@ def load_published_table(path: Path = config.PUBLISHED_TABLE) -> PublishedTable:
     Raises
     ------
     TableFormatError
-        Missing column, unknown / duplicated / missing row, a figure that is
+        A file that is not UTF-8 CSV text, is empty, or has a row with too
+        many or too few fields; missing column, unknown / duplicated / missing row, a figure that is
         missing, not a number, negative or above 100, printed with a different
         number of decimals, or a row of percentages that cannot sum to 100 %
         within rounding.
@@ -168,8 +171,9 @@ def load_published_table(path: Path = config.PUBLISHED_TABLE) -> PublishedTable:
     >>> load_published_table().row_shares.tolist()
     [169, 325, 307, 121, 78]
     """
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    return parse_published(frame, source=str(path))
+    table = read_csv_file(path, TableFormatError)
+    frame = pd.DataFrame([record for _, record in table.rows], columns=list(table.header), dtype=str)
+    return parse_published(frame, source=display_path(path))
 
 
 def parse_published(
@@ -322,33 +326,34 @@ def load_counts(path: Path = config.DERIVED_COUNTS) -> pd.DataFrame:
     >>> load_counts(path).loc["Major"].tolist()
     [1, 2, 3, 4]
     """
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    table = read_csv_file(path, TableFormatError)
+    name = display_path(path)
     for field in COUNT_FIELDS:
-        if field not in frame.columns:
-            raise TableFormatError(f"{path}: missing column {field!r} (expected columns {', '.join(COUNT_FIELDS)})")
+        if field not in table.header:
+            raise TableFormatError(f"{name}: missing column {field!r} (expected columns {', '.join(COUNT_FIELDS)})")
+    positions = [table.header.index(field) for field in COUNT_FIELDS]
     counts: dict[tuple[str, str], int] = {}
     first_line: dict[tuple[str, str], int] = {}
-    for position, record in enumerate(frame.itertuples(index=False)):
-        line = position + 2  # the header is line 1
-        band, outcome, count = (str(getattr(record, field)).strip() for field in COUNT_FIELDS)
+    for line, record in table.rows:
+        band, outcome, count = (record[position].strip() for position in positions)
         if band not in SIZE_BANDS:
             raise TableFormatError(
-                f"{path}: line {line}, field 'size_band': unknown size band {band!r} (expected one of {', '.join(SIZE_BANDS)})"
+                f"{name}: line {line}, field 'size_band': unknown size band {band!r} (expected one of {', '.join(SIZE_BANDS)})"
             )
         if outcome not in OUTCOMES:
             raise TableFormatError(
-                f"{path}: line {line}, field 'outcome': unknown outcome {outcome!r} (expected one of {', '.join(OUTCOMES)})"
+                f"{name}: line {line}, field 'outcome': unknown outcome {outcome!r} (expected one of {', '.join(OUTCOMES)})"
             )
         if (band, outcome) in counts:
             raise TableFormatError(
-                f"{path}: line {line}: duplicate pair ({band}, {outcome}), first given on line {first_line[band, outcome]}"
+                f"{name}: line {line}: duplicate pair ({band}, {outcome}), first given on line {first_line[band, outcome]}"
             )
-        counts[band, outcome] = _parse_count(count, where=f"{path}: line {line}, field 'count'")
+        counts[band, outcome] = _parse_count(count, where=f"{name}: line {line}, field 'count'")
         first_line[band, outcome] = line
     for band in SIZE_BANDS:
         for outcome in OUTCOMES:
             if (band, outcome) not in counts:
-                raise TableFormatError(f"{path}: missing cell: no line for size_band {band!r}, outcome {outcome!r}")
+                raise TableFormatError(f"{name}: missing cell: no line for size_band {band!r}, outcome {outcome!r}")
     return pd.DataFrame(
         [[counts[band, outcome] for outcome in OUTCOMES] for band in SIZE_BANDS],
         index=pd.Index(SIZE_BANDS, name="size_band"),

@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import numbers
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from fractions import Fraction
@@ -54,15 +55,24 @@ import pandas as pd
 
 from analysis.contingency import ContingencyTableError
 from analysis.domain import N_CHARITIES
+from analysis.errors import CompendiumError
 from analysis.load import SHARE_LABEL, PublishedTable
 
+#: Most candidates any one stage of the search may examine unless the caller raises it.
+#: Table 5.1 with N = 231 needs at most 1,155 per stage; ten times the sample, under 20,000.
+MAX_CANDIDATES = 1_000_000
 
-class InfeasibleTableError(ValueError):
+
+class InfeasibleTableError(CompendiumError):
     """No table of integer counts is consistent with the printed figures."""
 
 
-class NotUniqueError(ValueError):
+class NotUniqueError(CompendiumError):
     """A unique table was asked for, but the printed figures allow zero or several."""
+
+
+class SearchBudgetError(CompendiumError):
+    """A stage of the search would examine more candidates than its budget allows."""
 
 
 @dataclass(frozen=True)
@@ -98,6 +108,8 @@ class Reconstruction:
         percentages and share (before the rows are combined).
     n_total : int
         The sample size ``N`` the search used.
+    source : str
+        Where the printed figures came from (named in errors).
 
     Examples
     --------
@@ -111,6 +123,7 @@ class Reconstruction:
     row_totals: dict[str, tuple[int, ...]]
     row_vectors: dict[str, tuple[tuple[int, ...], ...]]
     n_total: int
+    source: str
 
     def unique(self) -> pd.DataFrame:
         """The one consistent table of counts.
@@ -128,7 +141,7 @@ class Reconstruction:
         """
         if len(self.solutions) != 1:
             raise NotUniqueError(
-                f"{len(self.solutions)} integer tables are consistent with the printed figures "
+                f"{self.source}: {len(self.solutions)} integer tables are consistent with the printed figures "
                 f"(N = {self.n_total}); the counts are not uniquely identified"
             )
         return self.solutions[0]
@@ -188,7 +201,9 @@ def count_interval(printed: int, decimals: int, denominator: int) -> tuple[Fract
     return low, (printed + half) * denominator / scale
 
 
-def reconstruct(published: PublishedTable, n_total: int = N_CHARITIES) -> Reconstruction:
+def reconstruct(
+    published: PublishedTable, n_total: int = N_CHARITIES, max_candidates: int = MAX_CANDIDATES
+) -> Reconstruction:
     """Find every table of counts consistent with ``published`` and sample size ``n_total``.
 
     Works for any number of rows and outcomes and any ``N``; see the module
@@ -200,6 +215,10 @@ def reconstruct(published: PublishedTable, n_total: int = N_CHARITIES) -> Recons
         Printed row percentages, row shares, column shares and total.
     n_total : int
         Number of units in the whole table (231 charities for Table 5.1).
+    max_candidates : int
+        Budget: the most candidates any one stage may examine. Each stage
+        counts its candidates before it enumerates them, so a search too large
+        for the budget stops at once instead of running for hours.
 
     Returns
     -------
@@ -208,7 +227,10 @@ def reconstruct(published: PublishedTable, n_total: int = N_CHARITIES) -> Recons
     Raises
     ------
     InfeasibleTableError
-        If no table fits, naming the printed figures that conflict.
+        If no table fits, naming the table's source and the printed figures that conflict.
+    SearchBudgetError
+        If a stage would examine more than ``max_candidates`` candidates,
+        saying how many it would need.
 
     Examples
     --------
@@ -216,25 +238,39 @@ def reconstruct(published: PublishedTable, n_total: int = N_CHARITIES) -> Recons
     >>> reconstruct(table, n_total=6).unique().to_numpy().tolist()
     [[1, 2], [3, 0]]
     """
-    if n_total < 1:
-        raise InfeasibleTableError(f"sample size N = {n_total}: must be a positive whole number")
+    source = published.source
+    if not isinstance(n_total, numbers.Integral) or isinstance(n_total, bool) or n_total < 1:
+        raise InfeasibleTableError(
+            f"{source}: sample size N = {n_total!r} ({type(n_total).__name__}): must be a positive whole number (an int)"
+        )
+    n_total = int(n_total)
     decimals = published.decimals
     shown = published.as_text
+
+    def within_budget(stage: str, candidates: int) -> None:
+        if candidates > max_candidates:
+            raise SearchBudgetError(
+                f"{source}: with N = {n_total}, the search stage '{stage}' would examine {candidates:,} candidates, "
+                f"more than the budget of {max_candidates:,}; to search anyway, call "
+                f"reconstruct(..., max_candidates={candidates})"
+            )
+
     if published.total != published.hundred_percent:
         raise InfeasibleTableError(
-            f"row {SHARE_LABEL!r}, column {SHARE_LABEL!r}: printed {shown(published.total)}% "
+            f"{source}: row {SHARE_LABEL!r}, column {SHARE_LABEL!r}: printed {shown(published.total)}% "
             "but any table's share of itself is 100%"
         )
     rows, outcomes = published.rows, published.outcomes
 
     # Stage 1: row totals from each row's printed share of the whole sample.
+    within_budget("row totals", len(rows) * n_total)
     row_totals: dict[str, tuple[int, ...]] = {}
     for row in rows:
         share = int(published.row_shares[row])
         row_totals[row] = tuple(n for n in range(1, n_total + 1) if is_consistent(share, decimals, n, n_total))
         if not row_totals[row]:
             raise InfeasibleTableError(
-                f"row {row}: no row total n in 1..{n_total} gives n/{n_total} that rounds to "
+                f"{source}: row {row}: no row total n in 1..{n_total} gives n/{n_total} that rounds to "
                 f"{shown(share)}% (printed share of the overall sample)"
             )
     stage_totals = SearchStage(
@@ -243,6 +279,7 @@ def reconstruct(published: PublishedTable, n_total: int = N_CHARITIES) -> Recons
     )
 
     # Stages 2 and 3: single cells, then whole row vectors, for each candidate total.
+    within_budget("single cells", sum(len(outcomes) * (n + 1) for totals in row_totals.values() for n in totals))
     cells_examined = cells_kept = vectors_examined = 0
     row_vectors: dict[str, tuple[tuple[int, ...], ...]] = {}
     for row in rows:
@@ -255,9 +292,10 @@ def reconstruct(published: PublishedTable, n_total: int = N_CHARITIES) -> Recons
             cells_kept += sum(len(option) for option in options)
             empty_cells[n] = [outcome for outcome, option in zip(outcomes, options) if not option]
             vectors_examined += math.prod(len(option) for option in options)
+            within_budget("row vectors", vectors_examined)
             vectors.extend(vector for vector in itertools.product(*options) if sum(vector) == n)
         if not vectors:
-            raise InfeasibleTableError(_row_conflict(row, row_totals[row], printed, empty_cells, outcomes, shown))
+            raise InfeasibleTableError(f"{source}: " + _row_conflict(row, row_totals[row], printed, empty_cells, outcomes, shown))
         row_vectors[row] = tuple(vectors)
     stage_cells = SearchStage(
         "single cells", "each k in 0..n_i per outcome, against the printed row percentage", cells_examined, cells_kept
@@ -269,6 +307,7 @@ def reconstruct(published: PublishedTable, n_total: int = N_CHARITIES) -> Recons
 
     # Stage 4: one vector per row, kept if the row totals add up to N.
     tables_examined = math.prod(len(vectors) for vectors in row_vectors.values())
+    within_budget("whole tables", tables_examined)
     tables = [table for table in itertools.product(*row_vectors.values()) if sum(map(sum, table)) == n_total]
     stage_tables = SearchStage(
         "whole tables", f"each choice of one row vector per row, kept if the rows sum to N = {n_total}",
@@ -277,7 +316,7 @@ def reconstruct(published: PublishedTable, n_total: int = N_CHARITIES) -> Recons
     if not tables:
         reachable = sorted({sum(choice) for choice in itertools.product(*row_totals.values())})
         raise InfeasibleTableError(
-            f"row shares: no combination of feasible row totals sums to N = {n_total} "
+            f"{source}: row shares: no combination of feasible row totals sums to N = {n_total} "
             f"(row totals {_describe(row_totals)} sum to values in {_set_text(reachable)})"
         )
 
@@ -291,7 +330,7 @@ def reconstruct(published: PublishedTable, n_total: int = N_CHARITIES) -> Recons
         "column shares", f"each whole table, against every outcome's share of N = {n_total}", len(tables), len(solutions)
     )
     if not solutions:
-        raise InfeasibleTableError(_column_conflict(tables, column_printed, outcomes, decimals, n_total, shown))
+        raise InfeasibleTableError(f"{source}: " + _column_conflict(tables, column_printed, outcomes, decimals, n_total, shown))
 
     frames = tuple(
         pd.DataFrame(
@@ -308,6 +347,7 @@ def reconstruct(published: PublishedTable, n_total: int = N_CHARITIES) -> Recons
         row_totals=row_totals,
         row_vectors=row_vectors,
         n_total=n_total,
+        source=source,
     )
 
 

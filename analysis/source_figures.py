@@ -16,13 +16,14 @@ True
 
 from __future__ import annotations
 
-import csv
 import math
 from pathlib import Path
 
 import pandas as pd
 
 from analysis import config
+from analysis.csvfile import read_csv_file
+from analysis.errors import CompendiumError, display_path
 from analysis.themes import KEBAB_CASE, SECTIONS, check_locator
 
 #: Columns of every stated-figures CSV, in order.
@@ -32,7 +33,7 @@ COLUMNS: tuple[str, ...] = ("figure_id", "source", "quantity", "value", "unit", 
 UNITS: tuple[str, ...] = ("count", "percent", "fraction", "hours", "pounds", "year", "years")
 
 
-class SourceFigureError(ValueError):
+class SourceFigureError(CompendiumError):
     """A stated-figures CSV breaks the schema; the message names file, row and field."""
 
 
@@ -64,31 +65,26 @@ def load_source_figures(folder: Path = config.SOURCE_FIGURES) -> pd.DataFrame:
     seen: dict[str, str] = {}
     for path in sorted(Path(folder).glob("*.csv")):
         for line, record in _read_file(path):
-            where = f"{path.name}, line {line}"
             if record["figure_id"] in seen:
                 raise SourceFigureError(
-                    f"{where}: figure_id {record['figure_id']!r} duplicates {seen[record['figure_id']]}"
+                    f"{display_path(path)}, line {line}: figure_id {record['figure_id']!r} "
+                    f"duplicates {seen[record['figure_id']]}"
                 )
-            seen[record["figure_id"]] = where
+            seen[record["figure_id"]] = f"{path.name}, line {line}"
             records.append(record)
     frame = pd.DataFrame(records, columns=list(COLUMNS))
     return frame.astype({"value": "float64"})
 
 
 def _read_file(path: Path) -> list[tuple[int, dict]]:
-    with path.open(encoding="utf-8", newline="") as stream:
-        reader = csv.reader(stream)
-        header = next(reader, None)
-        if header is None or tuple(header) != COLUMNS:
-            raise SourceFigureError(f"{path.name}, line 1: header must be {','.join(COLUMNS)}")
-        rows = [(reader.line_num, row) for row in reader]
-    return [(line, _record(row, path, line)) for line, row in rows if row]
+    table = read_csv_file(path, SourceFigureError)
+    if table.header != COLUMNS:
+        raise SourceFigureError(f"{display_path(path)}, line 1: header must be {','.join(COLUMNS)}")
+    return [(line, _record(row, path, line)) for line, row in table.rows]
 
 
-def _record(row: list[str], path: Path, line: int) -> dict:
-    where = f"{path.name}, line {line}"
-    if len(row) != len(COLUMNS):
-        raise SourceFigureError(f"{where}: has {len(row)} fields, expected {len(COLUMNS)}")
+def _record(row: tuple[str, ...], path: Path, line: int) -> dict:
+    where = f"{display_path(path)}, line {line}"
     record = dict(zip(COLUMNS, (cell.strip() for cell in row), strict=True))
     for field in ("figure_id", "source", "quantity", "value", "unit", "locator"):
         if not record[field]:

@@ -22,6 +22,7 @@ True
 from __future__ import annotations
 
 import functools
+import logging
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -32,6 +33,8 @@ import pandas as pd
 import yaml
 
 from analysis import config
+from analysis.errors import CompendiumError, one_line
+from analysis.errors import display_path as _name
 
 #: Coverage groups (the ``section`` field) each source's coding must use.
 SECTIONS: dict[str, tuple[str, ...]] = {
@@ -122,8 +125,17 @@ CITATION_KEY = re.compile(r"(?<![\w@.])@(?P<key>[A-Za-z][\w:.#$%&+?<>~/-]*\w)")
 REQUIRED_THEME_FIELDS: tuple[str, ...] = ("id", "title", "section", "summary", "citations")
 
 
-class ThemeError(ValueError):
+# bibtexparser logs each unparsable block as a multi-line warning; bibliography_keys reports
+# the first one as a one-line error instead, so the log has no handler of last resort.
+logging.getLogger("bibtexparser").addHandler(logging.NullHandler())
+
+
+class ThemeError(CompendiumError):
     """A thematic-coding file breaks the schema; the message names file, theme and problem."""
+
+
+class BibliographyError(CompendiumError):
+    """``references.bib`` cannot be read or has an entry BibTeX cannot parse; the message names the line."""
 
 
 @dataclass(frozen=True)
@@ -202,12 +214,30 @@ class Theme:
 def bibliography_keys(path: Path = config.REFERENCES_BIB) -> frozenset[str]:
     """Citation keys defined in a BibTeX file (parsed with bibtexparser v2).
 
+    Raises
+    ------
+    BibliographyError
+        If the file cannot be read as UTF-8, or a block fails to parse or
+        repeats a key (naming the block's line).
+
     Examples
     --------
     >>> {"body2019", "body2020"} <= bibliography_keys()
     True
     """
-    library = bibtexparser.parse_file(str(path))
+    name = _name(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as error:
+        raise BibliographyError(f"{name}: cannot be read ({error.strerror or error})") from None
+    except UnicodeDecodeError as error:
+        raise BibliographyError(f"{name}: not UTF-8 text (byte at offset {error.start})") from None
+    library = bibtexparser.parse_string(text)
+    if library.failed_blocks:
+        block = library.failed_blocks[0]
+        problem = getattr(block.error, "abort_reason", "") or str(block.error)
+        entry = one_line(block.raw)[:40]
+        raise BibliographyError(f"{name}: line {block.start_line + 1}: cannot parse {entry!r}: {one_line(problem)}")
     return frozenset(entry.key for entry in library.entries)
 
 
@@ -316,15 +346,14 @@ def load_themes(folder: Path = config.THEMES, bibliography: Path = config.REFERE
     return tuple(themes)
 
 
-def _name(path: Path) -> str:
-    resolved = Path(path).resolve()
-    return resolved.relative_to(config.ROOT).as_posix() if resolved.is_relative_to(config.ROOT) else str(path)
-
-
 def _read_file(path: Path, keys: frozenset[str]) -> list[Theme]:
     name = _name(path)
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ThemeError(f"{name}: cannot be read ({error.strerror or error})") from None
+    except UnicodeDecodeError as error:
+        raise ThemeError(f"{name}: not UTF-8 text (byte at offset {error.start})") from None
     except yaml.YAMLError as error:
         raise ThemeError(f"{name}: not valid YAML ({str(error).splitlines()[0]})") from None
     if not isinstance(document, dict) or "source" not in document or "themes" not in document:

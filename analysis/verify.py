@@ -7,7 +7,12 @@
 2. rebuilds every output from raw data in a fresh temporary folder (a clean
    state: nothing from ``data/derived`` is read) and compares each hash with
    the committed manifest;
-3. checks the committed files in ``data/derived`` against the same hashes.
+3. checks the committed files in ``data/derived`` against the same hashes,
+   and names an incomplete set (some outputs match the manifest, others do
+   not: the mark of a build killed while switching its outputs into place).
+
+A broken raw input stops the rebuild with the loader's one-line error,
+exactly as ``build`` does.
 
 Where a rebuilt CSV differs, the report gives the largest relative numeric
 difference, so a reviewer can tell a last-digit floating-point difference
@@ -33,6 +38,7 @@ import pandas as pd
 
 from analysis import config
 from analysis.build import build, raw_inputs
+from analysis.inputs import InputPaths
 from analysis.io import relative_to_root, sha256_file
 
 
@@ -100,13 +106,15 @@ def _numeric_gap(expected: Path, actual: Path) -> str:
     return f"contents differ (largest relative numeric difference {worst:.3g}" + ("; text fields differ)" if text_differs else ")")
 
 
-def verify(committed: Path = config.DERIVED) -> VerifyReport:
+def verify(committed: Path = config.DERIVED, inputs: InputPaths = InputPaths()) -> VerifyReport:
     """Rebuild everything in a clean folder and compare with the committed manifest.
 
     Parameters
     ----------
     committed : Path
         Folder holding the committed outputs and ``manifest.json``.
+    inputs : InputPaths
+        Where the raw inputs are (the repository's own by default).
 
     Returns
     -------
@@ -117,7 +125,7 @@ def verify(committed: Path = config.DERIVED) -> VerifyReport:
     manifest = _load_manifest(committed / config.MANIFEST.name)
     differences: list[Difference] = []
 
-    current_inputs = {relative_to_root(path): sha256_file(path) for path in raw_inputs()}
+    current_inputs = {relative_to_root(path, inputs.root): sha256_file(path) for path in raw_inputs(inputs)}
     for name in sorted(set(manifest["inputs"]) | set(current_inputs)):
         if name not in current_inputs:
             differences.append(Difference(name, "raw input listed in the manifest is missing"))
@@ -127,7 +135,7 @@ def verify(committed: Path = config.DERIVED) -> VerifyReport:
             differences.append(Difference(name, "raw input changed since the manifest was committed"))
 
     with tempfile.TemporaryDirectory(prefix="verify-") as scratch:
-        rebuilt = build(Path(scratch))
+        rebuilt = build(Path(scratch), inputs)
         for name in sorted(set(manifest["outputs"]) | set(rebuilt.outputs)):
             location = f"data/derived/{name}"
             if name not in rebuilt.outputs:
@@ -138,11 +146,24 @@ def verify(committed: Path = config.DERIVED) -> VerifyReport:
                 detail = _numeric_gap(committed / name, Path(scratch) / name) if (committed / name).exists() else "contents differ"
                 differences.append(Difference(location, f"rebuilt output differs from the manifest: {detail}"))
 
+    matching, stale = [], []
     for name, expected in sorted(manifest["outputs"].items()):
         path = committed / name
         if not path.exists():
             differences.append(Difference(f"data/derived/{name}", "committed output is missing"))
+            stale.append(name)
         elif sha256_file(path) != expected:
             differences.append(Difference(f"data/derived/{name}", "committed output does not match its manifest hash"))
+            stale.append(name)
+        else:
+            matching.append(name)
+    if matching and stale:
+        differences.append(
+            Difference(
+                "data/derived",
+                f"incomplete set of outputs: {len(stale)} of {len(manifest['outputs'])} ({', '.join(stale)}) "
+                f"differ from the manifest while the rest match (was a build killed?); run `python -m analysis build`",
+            )
+        )
 
     return VerifyReport(len(current_inputs), len(rebuilt.outputs), tuple(differences))

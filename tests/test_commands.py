@@ -1,20 +1,29 @@
 """The command line end to end, in a scratch copy of the repository.
 
 ``verify`` must report a clean copy as reproduced, and fail loudly (exit 1,
-naming the file) when a derived output or a raw data byte changes. ``render``
-without Quarto must still rebuild the outputs, then stop with a clear message.
-The copies keep the real repository untouched.
+naming the file) when a derived output or a raw data byte changes. A broken
+theme, stated-figures file or data package makes ``build`` and ``verify``
+fail with the loader's one-line error. ``render`` without Quarto must still
+rebuild the outputs, then stop with a clear message; its extra arguments go
+to Quarto. An interrupted build leaves a complete set of outputs. The copies
+keep the real repository untouched.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
+import yaml
 
+from analysis import __main__ as command_line
 from analysis import config
 
 pytestmark = pytest.mark.slow
@@ -25,7 +34,7 @@ def repository_copy(tmp_path):
     copy = tmp_path / "repo"
     for name in ("analysis", "data"):
         shutil.copytree(config.ROOT / name, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
-    for name in ("references.bib", "_quarto.yml", "pyproject.toml"):
+    for name in ("references.bib", "_quarto.yml", "pyproject.toml", "uv.lock", "Makefile"):
         shutil.copy2(config.ROOT / name, copy / name)
     return copy
 
@@ -37,6 +46,15 @@ def run(copy, *arguments, path=None):
     return subprocess.run(
         [sys.executable, "-m", "analysis", *arguments], cwd=copy, env=environment, capture_output=True, text=True
     )
+
+
+def folder_hashes(folder):
+    """SHA-256 of every file in a folder, hidden (temporary) files included."""
+    return {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in sorted(folder.iterdir())}
+
+
+#: PATH without Quarto: the interpreter's folder and the system's.
+PATH_WITHOUT_QUARTO = os.path.dirname(sys.executable) + os.pathsep + "/usr/bin:/bin"
 
 
 def test_verify_reports_a_clean_copy_as_reproduced(repository_copy):
@@ -52,6 +70,7 @@ def test_verify_fails_when_a_derived_output_changes(repository_copy):
     assert completed.returncode == 1
     assert "DRIFT" in completed.stdout
     assert "data/derived/statistics.csv: committed output does not match its manifest hash" in completed.stdout
+    assert "data/derived: incomplete set of outputs: 1 of 3 (statistics.csv) differ from the manifest" in completed.stdout
 
 
 def test_verify_fails_when_a_raw_byte_changes(repository_copy):
@@ -72,12 +91,163 @@ def test_build_reports_bad_raw_data_in_one_line(repository_copy):
     assert len(completed.stderr.strip().splitlines()) == 1
 
 
+def break_first_theme_page(copy):
+    path = copy / "data" / "themes" / "body2020.yaml"
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    document["themes"][0]["citations"][0]["locator"] = "p. 150"
+    path.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return "data/themes/body2020.yaml: theme b20-", "page 150 is outside body2020 (pp. 109–143)"
+
+
+def break_stated_figure(copy):
+    path = copy / "data" / "raw" / "source_figures" / "body2019.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[1] += ",one field too many"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return "data/raw/source_figures/body2019.csv: line 2 (row ", "has 8 fields, expected 7"
+
+
+def break_datapackage(copy):
+    path = copy / "data" / "raw" / "datapackage.json"
+    path.write_text(path.read_text(encoding="utf-8").replace('"resources": [', '"resources": [[', 1), encoding="utf-8")
+    return "data/raw/datapackage.json: line ", "not valid JSON"
+
+
+@pytest.mark.parametrize("breaker", [break_first_theme_page, break_stated_figure, break_datapackage])
+def test_broken_input_fails_build_and_verify_with_the_loaders_error(repository_copy, breaker):
+    start, problem = breaker(repository_copy)
+    derived = repository_copy / "data" / "derived"
+    before = folder_hashes(derived)
+    errors = []
+    for command in ("build", "verify"):
+        completed = run(repository_copy, command)
+        assert completed.returncode == 1, completed.stdout + completed.stderr
+        assert completed.stdout == "" and "Traceback" not in completed.stderr
+        (line,) = completed.stderr.splitlines()
+        assert line.startswith(f"error: {start}") and problem in line, line
+        errors.append(line)
+    assert errors[0] == errors[1]
+    assert folder_hashes(derived) == before, "build wrote despite a broken input"
+
+
+def test_build_survives_a_read_only_derived_folder_with_a_named_error(repository_copy):
+    derived = repository_copy / "data" / "derived"
+    (derived / "statistics.csv").unlink()
+    (derived / "statistics.csv").mkdir()  # a folder where an output file must go: fails for root too
+    completed = run(repository_copy, "build")
+    assert completed.returncode == 1
+    (line,) = completed.stderr.splitlines()
+    assert line.startswith("error: data/derived/statistics.csv: cannot write (") and ".tmp" not in line, line
+    assert not [path.name for path in derived.iterdir() if path.name.endswith(".tmp")]
+
+
+# --- interruption: the outputs are a complete old set or a complete new set -------------
+
+OUTPUT_NAMES = ("statistics.csv", "table5_1_counts.csv", "table5_1_counts_wide.csv")
+
+
+def plant_old_set(derived):
+    """Replace the outputs by a different, complete and self-consistent set (the 'old' build)."""
+    old = {name: f"old {name}\n".encode() for name in OUTPUT_NAMES}
+    for name, data in old.items():
+        (derived / name).write_bytes(data)
+    manifest = json.loads((derived / "manifest.json").read_text())
+    manifest["outputs"] = {name: hashlib.sha256(data).hexdigest() for name, data in old.items()}
+    (derived / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    return folder_hashes(derived)
+
+
+@pytest.mark.parametrize(
+    ("number", "point", "expected"),
+    [
+        (signal.SIGINT, "staged table5_1_counts_wide.csv", "old"),
+        (signal.SIGTERM, "staged table5_1_counts_wide.csv", "old"),
+        (signal.SIGINT, "replaced table5_1_counts_wide.csv", "new"),
+        (signal.SIGTERM, "replaced table5_1_counts_wide.csv", "new"),
+    ],
+    ids=["SIGINT-while-staging", "SIGTERM-while-staging", "SIGINT-while-switching", "SIGTERM-while-switching"],
+)
+def test_interrupted_build_leaves_a_complete_set_and_no_temporary_file(repository_copy, tmp_path, number, point, expected):
+    derived = repository_copy / "data" / "derived"
+    new = folder_hashes(config.DERIVED)  # the committed outputs are what a fresh build writes (test_build)
+    old = plant_old_set(derived)
+    marker = tmp_path / "paused"
+    environment = dict(os.environ, PYTHONPATH=str(repository_copy), CCC_PAUSE_AT=point, CCC_PAUSE_MARKER=str(marker))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "analysis", "build"],
+        cwd=repository_copy, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    deadline = time.monotonic() + 180
+    while not marker.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert marker.exists(), "the build never reached the pause point: " + "".join(process.communicate())
+    process.send_signal(number)
+    time.sleep(0.2)  # let the signal land while the build is paused
+    marker.unlink(missing_ok=True)
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 128 + number, stderr
+    assert stderr.splitlines() == [
+        f"interrupted by {number.name}: outputs are written all or nothing, so data/derived holds a complete "
+        "set; run the command again"
+    ]
+    assert folder_hashes(derived) == (old if expected == "old" else new)
+
+
 def test_render_without_quarto_rebuilds_then_explains(repository_copy):
     derived = repository_copy / "data" / "derived"
     shutil.rmtree(derived)
-    completed = run(repository_copy, "render", path=os.path.dirname(sys.executable) + os.pathsep + "/usr/bin:/bin")
-    if shutil.which("quarto", path=os.path.dirname(sys.executable) + os.pathsep + "/usr/bin:/bin"):
+    completed = run(repository_copy, "render", path=PATH_WITHOUT_QUARTO)
+    if shutil.which("quarto", path=PATH_WITHOUT_QUARTO):
         pytest.skip("Quarto is installed in a system folder; cannot simulate its absence")
     assert completed.returncode == 3
     assert "Quarto was not found" in completed.stderr and "quarto.org" in completed.stderr
     assert (derived / "table5_1_counts.csv").exists() and (derived / "manifest.json").exists()
+
+
+def test_render_passes_its_extra_arguments_to_quarto(monkeypatch):
+    calls = []
+    monkeypatch.setattr(command_line, "_build", lambda: 0)
+    monkeypatch.setattr(command_line.shutil, "which", lambda name: f"/opt/bin/{name}")
+    monkeypatch.setattr(
+        command_line.subprocess, "run", lambda command, **options: calls.append(command) or subprocess.CompletedProcess(command, 0)
+    )
+    assert command_line.main(["render", "--to", "html"]) == 0
+    assert command_line.main(["render", "--", "chapters/voices.qmd", "--to", "pdf"]) == 0
+    assert calls == [["/opt/bin/quarto", "render", "--to", "html"], ["/opt/bin/quarto", "render", "chapters/voices.qmd", "--to", "pdf"]]
+
+
+def test_other_commands_refuse_extra_arguments(capsys):
+    with pytest.raises(SystemExit) as exited:
+        command_line.main(["build", "--to", "html"])
+    assert exited.value.code == 2
+    assert "unrecognized arguments: --to html" in capsys.readouterr().err
+
+
+def test_make_render_reports_the_commands_status(repository_copy):
+    """make exits 2 after any failed command (GNU make always does) and names the command's status 3."""
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    if shutil.which("quarto", path=PATH_WITHOUT_QUARTO):
+        pytest.skip("Quarto is installed in a system folder; cannot simulate its absence")
+    stamp = repository_copy / ".venv" / ".synced"
+    stamp.parent.mkdir()
+    stamp.touch()  # environment already synced: make must not install anything
+    environment = dict(os.environ, PYTHONPATH=str(repository_copy), PATH=PATH_WITHOUT_QUARTO)
+    completed = subprocess.run(
+        ["make", "render", "RUN=env", "UV=false"],  # env finds this interpreter first on PATH
+        cwd=repository_copy, env=environment, capture_output=True, text=True,
+    )
+    assert completed.returncode == 2
+    assert "sync" not in completed.stdout + completed.stderr, "make reinstalled the environment"
+    assert "Quarto was not found" in completed.stderr
+    assert "make render: python -m analysis render exited with status 3 (3 means Quarto was not found" in completed.stderr
+    assert "Error 3" in completed.stderr
+
+
+def test_placeholder_repository_address_is_in_step_and_named_as_a_placeholder():
+    quarto = yaml.safe_load(config.QUARTO_CONFIG.read_text(encoding="utf-8"))
+    citation = yaml.safe_load((config.ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    address = quarto["book"]["repo-url"]
+    assert citation["repository-code"] == address
+    readme = " ".join((config.ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert f"<{address}> is a **placeholder**" in readme

@@ -16,6 +16,7 @@ import pytest
 
 from analysis import config
 from analysis.domain import N_CHARITIES, OUTCOMES, SIZE_BANDS
+from analysis.provenance import DataPackageError, datapackage_fields
 from analysis.load import (
     SHARE_LABEL,
     TableFormatError,
@@ -305,3 +306,25 @@ def test_counts_error_message_is_one_line_with_location(tmp_path):
     path = write_long(tmp_path, lines)
     with pytest.raises(TableFormatError, match=re.escape(f"{path}: line 5, field 'count'")):
         load_counts(path)
+
+
+def test_counts_extra_field_in_the_first_data_row_is_reported_on_that_row(tmp_path):
+    lines = good_lines()
+    lines[0] += ",7"
+    assert_counts_error(write_long(tmp_path, lines), "line 2 (row 'Micro'): has 4 fields, expected 3")
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ('{"resources": [', "line 1, column 16: not valid JSON (Expecting value)"),
+        ('{"name": "x"}', "field 'resources': a data package needs a list of resources"),
+        ('{"resources": [{"path": "t.csv"}]}', "resource #1: needs a 'name'"),
+    ],
+)
+def test_malformed_datapackage_gives_a_one_line_error_in_the_appendix_reader(tmp_path, text, fragment):
+    path = tmp_path / "datapackage.json"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(DataPackageError) as caught:
+        datapackage_fields(path)
+    assert str(caught.value) == f"{path}: {fragment}"

@@ -9,6 +9,8 @@ no staged search), and, in the property test, percentages printed with
 from __future__ import annotations
 
 import dataclasses
+import itertools
+import math
 import re
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -23,8 +25,10 @@ from analysis.contingency import ContingencyTableError
 from analysis.domain import N_CHARITIES, OUTCOMES, SIZE_BANDS
 from analysis.load import SHARE_LABEL, PublishedTable, load_published_table, parse_published
 from analysis.reconstruct import (
+    MAX_CANDIDATES,
     InfeasibleTableError,
     NotUniqueError,
+    SearchBudgetError,
     count_interval,
     is_consistent,
     publish,
@@ -138,7 +142,7 @@ def test_round_trip_rejects_counts_with_other_labels():
 
 def test_wrong_sample_size_names_the_first_row_it_breaks():
     # 16.9% of 230 = 38.87: 38/230 = 16.52% and 39/230 = 16.96% both miss 16.9.
-    with pytest.raises(InfeasibleTableError, match=r"^row Micro: no row total n in 1\.\.230 gives n/230 that rounds to 16\.9%"):
+    with pytest.raises(InfeasibleTableError, match=r"^data/raw/table5_1_published\.csv: row Micro: no row total n in 1\.\.230 gives n/230 that rounds to 16\.9%"):
         reconstruct(load_published_table(), 230)
 
 
@@ -147,7 +151,7 @@ def test_conflicting_column_share_is_named():
     shares = published.column_shares.copy()
     shares["Merged"] = 43  # 4.3%: the only feasible Merged total is 9 of 231 = 3.9%
     tampered = dataclasses.replace(published, column_shares=shares)
-    with pytest.raises(InfeasibleTableError, match=r"^column Merged: printed 4\.3% but feasible row solutions give column totals in \{9\}"):
+    with pytest.raises(InfeasibleTableError, match=r"^data/raw/table5_1_published\.csv: column Merged: printed 4\.3% but feasible row solutions give column totals in \{9\}"):
         reconstruct(tampered)
 
 
@@ -223,14 +227,14 @@ def test_zero_cell_is_recovered():
 def test_infeasible_row_share_is_named():
     # n/7 is 42.9% for n = 3 and 57.1% for n = 4: nothing prints as 50.0%.
     rows = {"a": ["50.0", "50.0", "50.0"], "b": ["50.0", "50.0", "50.0"], SHARE_LABEL: ["50.0", "50.0", "100.0"]}
-    with pytest.raises(InfeasibleTableError, match=r"^row a: no row total n in 1\.\.7 gives n/7 that rounds to 50\.0%"):
+    with pytest.raises(InfeasibleTableError, match=r"^synthetic: row a: no row total n in 1\.\.7 gives n/7 that rounds to 50\.0%"):
         reconstruct(parse(rows, ["x", "y"]), 7)
 
 
 def test_infeasible_cell_is_named():
     # Row a has n = 3 (42.9% of 7), and k/3 is 0, 33.3, 66.7 or 100%: never 50.0%.
     rows = {"a": ["50.0", "50.0", "42.9"], "b": ["50.0", "50.0", "57.1"], SHARE_LABEL: ["42.9", "57.1", "100.0"]}
-    with pytest.raises(InfeasibleTableError, match=r"^row a, column x: no count k/n with n in \{3\} rounds to 50\.0%"):
+    with pytest.raises(InfeasibleTableError, match=r"^synthetic: row a, column x: no count k/n with n in \{3\} rounds to 50\.0%"):
         reconstruct(parse(rows, ["x", "y"]), 7)
 
 
@@ -284,3 +288,57 @@ def test_printing_then_reconstructing_recovers_the_original(rows):
     assert rows in [solution.to_numpy().tolist() for solution in result.solutions]
     for solution in result.solutions:
         assert solution.to_numpy().sum() == n_total
+
+
+# --- bounded work ----------------------------------------------------------------------
+
+
+def row_vectors_by_brute_force(published, row, n_total):
+    """Count the vectors of one row consistent with its printed figures (every k tried)."""
+    printed = [int(value) for value in published.cells.loc[row]]
+    share = int(published.row_shares[row])
+    count = 0
+    for n in range(1, n_total + 1):
+        if 2 * abs(1000 * n - share * n_total) > n_total:
+            continue
+        options = [[k for k in range(n + 1) if 2 * abs(1000 * k - value * n) <= n] for value in printed]
+        count += sum(1 for vector in itertools.product(*options) if sum(vector) == n)
+    return count
+
+
+def test_large_n_stops_at_the_budget_saying_how_many_it_would_need():
+    published = load_published_table()
+    n_total = 11_550  # fifty times the sample: the whole-table stage would explode
+    need = math.prod(row_vectors_by_brute_force(published, row, n_total) for row in published.rows)
+    with pytest.raises(SearchBudgetError) as caught:
+        reconstruct(published, n_total)
+    message = str(caught.value)
+    assert message == (
+        f"data/raw/table5_1_published.csv: with N = 11550, the search stage 'whole tables' would examine "
+        f"{need:,} candidates, more than the budget of {MAX_CANDIDATES:,}; to search anyway, call "
+        f"reconstruct(..., max_candidates={need})"
+    )
+    assert need > MAX_CANDIDATES
+
+
+def test_budget_is_exact_at_the_boundary():
+    published = load_published_table()
+    # Stage 1 examines every n in 1..231 for each of the 5 rows: 1,155 candidates, the largest stage.
+    assert reconstruct(published, N_CHARITIES, max_candidates=5 * N_CHARITIES).unique().to_numpy().sum() == N_CHARITIES
+    with pytest.raises(SearchBudgetError, match=r"stage 'row totals' would examine 1,155 candidates, more than the budget of 1,154"):
+        reconstruct(published, N_CHARITIES, max_candidates=5 * N_CHARITIES - 1)
+
+
+@pytest.mark.parametrize("n_total", [231.0, "231", True, 0, -5])
+def test_sample_size_must_be_a_positive_int(n_total):
+    with pytest.raises(InfeasibleTableError) as caught:
+        reconstruct(load_published_table(), n_total)
+    message = str(caught.value)
+    assert message == (
+        f"data/raw/table5_1_published.csv: sample size N = {n_total!r} ({type(n_total).__name__}): "
+        "must be a positive whole number (an int)"
+    )
+
+
+def test_numpy_integer_sample_size_is_accepted():
+    assert reconstruct(load_published_table(), np.int64(N_CHARITIES)).n_total == N_CHARITIES

@@ -118,7 +118,7 @@ def test_bad_rows_raise_naming_file_and_line(tmp_path, source, row, problem):
     with pytest.raises(SourceFigureError) as raised:
         load_source_figures(tmp_path)
     message = str(raised.value)
-    assert message.startswith(f"{source}.csv, line 3: ")
+    assert re.match(rf"(.*/)?{source}\.csv(, |: )line 3\b", message), message
     assert problem in message
 
 
