@@ -147,6 +147,8 @@ class Theme:
 
     ``discretion`` is set only for the Body (2019) approaches: the levels of
     vertical (granted) and horizontal (used) discretion the source gives them.
+    ``figures`` names the stated figures (``figure_id`` in ``data/raw/source_figures``)
+    the summary reports, so a test can check it cites the work the source cites for them.
 
     Examples
     --------
@@ -164,6 +166,7 @@ class Theme:
     citations: tuple[Citation, ...]
     related: tuple[str, ...]
     discretion: tuple[str, str] | None = None  # (vertical, horizontal)
+    figures: tuple[str, ...] = ()
 
     @property
     def anchor(self) -> str:
@@ -346,6 +349,7 @@ def _theme(record: object, source: str, keys: frozenset[str], where: str) -> The
         citations=tuple(_citation(item, keys, where) for item in record["citations"]),
         related=tuple(record.get("related") or ()),
         discretion=_discretion(record.get("discretion"), where),
+        figures=_figures(record.get("figures"), where),
     )
 
 
@@ -372,6 +376,14 @@ def _citation(item: object, keys: frozenset[str], where: str) -> Citation:
     if problem:
         raise ThemeError(f"{where}: citation {key}: {problem}")
     return Citation(key, locator)
+
+
+def _figures(value: object, where: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(item, str) and KEBAB_CASE.match(item) for item in value):
+        raise ThemeError(f"{where}: 'figures' must be a list of kebab-case figure ids")
+    return tuple(value)
 
 
 def _discretion(value: object, where: str) -> tuple[str, str] | None:
