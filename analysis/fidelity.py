@@ -40,9 +40,10 @@ MIN_SENTENCE_WORDS = 8
 
 #: Page-start markers such as "(p.118)" in the Body (2020) text.
 PAGE_MARKER = re.compile(r"\(p\.(?P<page>\d+)\)")
-#: Quoted passages: curly double, straight double, and curly or straight single quotes
-#: that open after a non-word character and close before one (so apostrophes stay).
-QUOTATION = re.compile(r"“[^”]*”|\"[^\"\n]*\"|(?<![\w’'])‘[^‘]*?’(?![\w])|(?<![\w’'])'[^'\n]*?'(?![\w])")
+#: Quoted passages: curly double, straight double (which may run over a line break),
+#: and curly or straight single quotes that open after a non-word character and close
+#: before one (so apostrophes stay).
+QUOTATION = re.compile(r"“[^”]*”|\"[^\"]{0,400}\"|(?<![\w’'])‘[^‘]*?’(?![\w])|(?<![\w’'])'[^'\n]*?'(?![\w])")
 #: Pandoc citations and cross-references: ``[@key, p. 3]`` and bare ``@key``.
 CITATION = re.compile(r"\[[^\]]*@[^\]]*\]|@[A-Za-z][\w:.-]*\w")
 #: A sentence end: punctuation, optional closing quote or bracket, space, then a capital or opener.
