@@ -477,6 +477,49 @@ def render_themes(themes: Iterable[Theme], heading_level: int = 3) -> str:
     return "\n".join(_render_theme(theme, heading_level) for theme in themes)
 
 
+def render_argument(themes: Iterable[Theme], heading_level: int = 4) -> str:
+    """Markdown for an argued chapter: themes as evidence paragraphs, not cards.
+
+    Each theme gets a small unnumbered, unlisted run-in heading that keeps its
+    cross-reference anchor; the summary carries its source citations at the end
+    of its last sentence (no separate "Sources" line), quotations follow as
+    attributed block quotes, and links to the other source read as a sentence.
+
+    Examples
+    --------
+    >>> theme = Theme(
+    ...     "b19-x", "body2019", "A theme", "method", "My words about @rees2017.",
+    ...     (Evidence("a short quote", "Author", "sec. Findings"),),
+    ...     (Citation("body2019", "sec. Findings"), Citation("rees2017")), ("b20-y",))
+    >>> print(render_argument([theme]))
+    #### A theme {#sec-b19-x .unnumbered .unlisted}
+    <BLANKLINE>
+    My words about @rees2017 [@body2019, sec. Findings].
+    <BLANKLINE>
+    > “a short quote” — the author [@body2019, sec. Findings]
+    <BLANKLINE>
+    For the other work's account, compare @sec-b20-y.
+    <BLANKLINE>
+    """
+    return "\n".join(_render_argument_theme(theme, heading_level) for theme in themes)
+
+
+def _render_argument_theme(theme: Theme, heading_level: int) -> str:
+    in_text = {match["key"] for match in CITATION_KEY.finditer(theme.summary)}
+    cited = [citation for citation in theme.citations if citation.locator or citation.key not in in_text]
+    summary = theme.summary
+    if cited:
+        joined = f"[{'; '.join(citation.inline() for citation in cited)}]"
+        summary = f"{summary[:-1]} {joined}." if summary.endswith(".") else f"{summary} {joined}"
+    parts = [f"{'#' * heading_level} {theme.title} {{#{theme.anchor} .unnumbered .unlisted}}", summary]
+    for evidence in theme.evidence:
+        speaker = "the author" if evidence.speaker == "Author" else evidence.speaker
+        parts.append(f"> “{evidence.quote}” — {speaker} [@{theme.source}, {evidence.locator}]")
+    if theme.related:
+        parts.append("For the other work's account, compare " + ", ".join(f"@sec-{related}" for related in theme.related) + ".")
+    return "\n\n".join(parts) + "\n"
+
+
 def _render_theme(theme: Theme, heading_level: int) -> str:
     parts = [f"{'#' * heading_level} {theme.title} {{#{theme.anchor}}}", theme.summary]
     for evidence in theme.evidence:
