@@ -477,7 +477,7 @@ def render_themes(themes: Iterable[Theme], heading_level: int = 3) -> str:
     return "\n".join(_render_theme(theme, heading_level) for theme in themes)
 
 
-def render_argument(themes: Iterable[Theme], heading_level: int = 4) -> str:
+def render_evidence(themes: Iterable[Theme], heading_level: int = 4) -> str:
     """Markdown for an argued chapter: themes as evidence paragraphs, not cards.
 
     Each theme gets a small unnumbered, unlisted run-in heading that keeps its
@@ -491,7 +491,7 @@ def render_argument(themes: Iterable[Theme], heading_level: int = 4) -> str:
     ...     "b19-x", "body2019", "A theme", "method", "My words about @rees2017.",
     ...     (Evidence("a short quote", "Author", "sec. Findings"),),
     ...     (Citation("body2019", "sec. Findings"), Citation("rees2017")), ("b20-y",))
-    >>> print(render_argument([theme]))
+    >>> print(render_evidence([theme]))
     #### A theme {#sec-b19-x .unnumbered .unlisted}
     <BLANKLINE>
     My words about @rees2017 [@body2019, sec. Findings].
@@ -501,10 +501,10 @@ def render_argument(themes: Iterable[Theme], heading_level: int = 4) -> str:
     For the other work's account, compare @sec-b20-y.
     <BLANKLINE>
     """
-    return "\n".join(_render_argument_theme(theme, heading_level) for theme in themes)
+    return "\n".join(_render_evidence_theme(theme, heading_level) for theme in themes)
 
 
-def _render_argument_theme(theme: Theme, heading_level: int) -> str:
+def _render_evidence_theme(theme: Theme, heading_level: int) -> str:
     in_text = {match["key"] for match in CITATION_KEY.finditer(theme.summary)}
     cited = [citation for citation in theme.citations if citation.locator or citation.key not in in_text]
     summary = theme.summary

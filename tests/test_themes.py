@@ -346,10 +346,10 @@ def test_discretion_chapter_embeds_every_body2019_theme_once():
 
 
 def test_argument_rendering_keeps_anchors_and_citations_without_source_cards(themes):
-    from analysis.themes import render_argument
+    from analysis.themes import render_evidence
 
     chosen = select_themes(themes, source="body2019")
-    markdown = render_argument(chosen)
+    markdown = render_evidence(chosen)
     headings = re.findall(r"^#### .+ \{#(sec-b19-[a-z0-9-]+) \.unnumbered \.unlisted\}$", markdown, re.M)
     assert headings == [theme.anchor for theme in chosen]
     assert "Sources:" not in markdown
