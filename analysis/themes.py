@@ -22,7 +22,7 @@ True
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -477,13 +477,28 @@ def render_themes(themes: Iterable[Theme], heading_level: int = 3) -> str:
     return "\n".join(_render_theme(theme, heading_level) for theme in themes)
 
 
-def render_evidence(themes: Iterable[Theme], heading_level: int = 4) -> str:
+def heading_reference(theme_id: str) -> str:
+    """The cross-reference to a theme presented under its own heading.
+
+    Examples
+    --------
+    >>> heading_reference("b20-x")
+    '@sec-b20-x'
+    """
+    return f"@sec-{theme_id}"
+
+
+def render_evidence(
+    themes: Iterable[Theme], heading_level: int = 4, link: Callable[[str], str] = heading_reference
+) -> str:
     """Markdown for an argued chapter: themes as evidence paragraphs, not cards.
 
     Each theme gets a small unnumbered, unlisted run-in heading that keeps its
     cross-reference anchor; the summary carries its source citations at the end
     of its last sentence (no separate "Sources" line), quotations follow as
     attributed block quotes, and links to the other source read as a sentence.
+    ``link`` turns a related theme's id into the cross-reference to where the
+    book presents it (by default, that theme's own heading).
 
     Examples
     --------
@@ -501,10 +516,10 @@ def render_evidence(themes: Iterable[Theme], heading_level: int = 4) -> str:
     For the other work's account, compare @sec-b20-y.
     <BLANKLINE>
     """
-    return "\n".join(_render_evidence_theme(theme, heading_level) for theme in themes)
+    return "\n".join(_render_evidence_theme(theme, heading_level, link) for theme in themes)
 
 
-def _render_evidence_theme(theme: Theme, heading_level: int) -> str:
+def _render_evidence_theme(theme: Theme, heading_level: int, link: Callable[[str], str]) -> str:
     in_text = {match["key"] for match in CITATION_KEY.finditer(theme.summary)}
     cited = [citation for citation in theme.citations if citation.locator or citation.key not in in_text]
     summary = theme.summary
@@ -516,7 +531,7 @@ def _render_evidence_theme(theme: Theme, heading_level: int) -> str:
         speaker = "the author" if evidence.speaker == "Author" else evidence.speaker
         parts.append(f"> “{evidence.quote}” — {speaker} [@{theme.source}, {evidence.locator}]")
     if theme.related:
-        parts.append("For the other work's account, compare " + ", ".join(f"@sec-{related}" for related in theme.related) + ".")
+        parts.append("For the other work's account, compare " + ", ".join(link(related) for related in theme.related) + ".")
     return "\n\n".join(parts) + "\n"
 
 
