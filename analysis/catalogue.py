@@ -76,6 +76,10 @@ ENTRIES: tuple[CatalogueEntry, ...] = (
     CatalogueEntry("tbl-environment", "reproducibility", "analysis.reproducibility.environment_facts", LIVE),
     CatalogueEntry("tbl-packages", "reproducibility", "analysis.reproducibility.package_versions", LIVE),
     CatalogueEntry("tbl-catalogue", "reproducibility", "analysis.catalogue.output_catalogue", LIVE),
+    CatalogueEntry("tbl-teaching-order", "teaching", "analysis.course.reading_order", LIVE),
+    CatalogueEntry("tbl-teaching-objectives", "teaching", "analysis.course.objectives_table", LIVE),
+    CatalogueEntry("tbl-teaching-exercises", "teaching", "analysis.course.exercises_table", LIVE),
+    CatalogueEntry("tbl-teaching-time", "teaching", "analysis.course.exercise_time_by_kind", LIVE),
 )
 
 

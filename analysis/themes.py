@@ -24,7 +24,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -187,6 +187,8 @@ class Theme:
 
     ``discretion`` is set only for the Body (2019) approaches: the levels of
     vertical (granted) and horizontal (used) discretion the source gives them.
+    ``figures`` names the stated figures (``figure_id`` in ``data/raw/source_figures``)
+    the summary reports, so a test can check it cites the work the source cites for them.
 
     Examples
     --------
@@ -204,6 +206,7 @@ class Theme:
     citations: tuple[Citation, ...]
     related: tuple[str, ...]
     discretion: tuple[str, str] | None = None  # (vertical, horizontal)
+    figures: tuple[str, ...] = ()
 
     @property
     def anchor(self) -> str:
@@ -403,6 +406,7 @@ def _theme(record: object, source: str, keys: frozenset[str], where: str) -> The
         citations=tuple(_citation(item, keys, where) for item in record["citations"]),
         related=tuple(record.get("related") or ()),
         discretion=_discretion(record.get("discretion"), where),
+        figures=_figures(record.get("figures"), where),
     )
 
 
@@ -440,6 +444,14 @@ def _citation(item: object, keys: frozenset[str], where: str) -> Citation:
     if problem:
         raise ThemeError(f"{where}: citation {key}: {problem}")
     return Citation(key, locator)
+
+
+def _figures(value: object, where: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(item, str) and KEBAB_CASE.match(item) for item in value):
+        raise ThemeError(f"{where}: 'figures' must be a list of kebab-case figure ids")
+    return tuple(value)
 
 
 def _discretion(value: object, where: str) -> tuple[str, str] | None:
@@ -531,6 +543,55 @@ def render_themes(themes: Iterable[Theme], heading_level: int = 3) -> str:
     <BLANKLINE>
     """
     return "\n".join(_render_theme(theme, heading_level) for theme in themes)
+
+
+def render_evidence(
+    themes: Iterable[Theme], heading_level: int = 4, link: Callable[[str], str] | None = None
+) -> str:
+    """Markdown for an argued chapter: themes as evidence paragraphs, not cards.
+
+    Each theme gets a small unnumbered, unlisted run-in heading that keeps its
+    cross-reference anchor; the summary carries its source citations at the end
+    of its last sentence (no separate "Sources" line), quotations follow as
+    attributed block quotes, and links to the other source read as a sentence.
+    ``link`` turns a related theme's id into the cross-reference to where the
+    book presents it (by default :func:`reference`, which follows themes woven
+    into another chapter's argument to the section that presents them).
+
+    Examples
+    --------
+    >>> theme = Theme(
+    ...     "b19-x", "body2019", "A theme", "method", "My words about @rees2017.",
+    ...     (Evidence("a short quote", "Author", "sec. Findings"),),
+    ...     (Citation("body2019", "sec. Findings"), Citation("rees2017")), ("b20-y",))
+    >>> print(render_evidence([theme]))
+    #### A theme {#sec-b19-x .unnumbered .unlisted}
+    <BLANKLINE>
+    My words about @rees2017 [@body2019, sec. Findings].
+    <BLANKLINE>
+    > “a short quote” — the author [@body2019, sec. Findings]
+    <BLANKLINE>
+    For the other work's account, compare @sec-b20-y.
+    <BLANKLINE>
+    """
+    link = reference if link is None else link
+    return "\n".join(_render_evidence_theme(theme, heading_level, link) for theme in themes)
+
+
+def _render_evidence_theme(theme: Theme, heading_level: int, link: Callable[[str], str]) -> str:
+    in_text = {match["key"] for match in CITATION_KEY.finditer(theme.summary)}
+    cited = [citation for citation in theme.citations if citation.locator or citation.key not in in_text]
+    summary = theme.summary
+    if cited:
+        joined = f"[{'; '.join(citation.inline() for citation in cited)}]"
+        summary = f"{summary[:-1]} {joined}." if summary.endswith(".") else f"{summary} {joined}"
+    parts = [f"{'#' * heading_level} {theme.title} {{#{theme.anchor} .unnumbered .unlisted}}", summary]
+    for evidence in theme.evidence:
+        speaker = "the author" if evidence.speaker == "Author" else evidence.speaker
+        parts.append(f"> “{evidence.quote}” — {speaker} [@{theme.source}, {evidence.locator}]")
+    if theme.related:
+        parts.append("For the other work's account, compare " + ", ".join(link(related) for related in theme.related) + ".")
+    return "\n\n".join(parts) + "\n"
 
 
 def _render_theme(theme: Theme, heading_level: int) -> str:

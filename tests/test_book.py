@@ -56,7 +56,7 @@ def test_every_listed_file_exists_and_parts_are_not_empty():
     assert not missing, f"listed in _quarto.yml but missing: {missing}"
     assert list(parts()) == ["Context", "The numbers", "The voices", "Synthesis"]
     assert all(parts().values()), "every part needs at least one chapter"
-    assert [path.stem for path in appendix_files()] == ["data-provenance", "reproducibility", "glossary", "references"]
+    assert [path.stem for path in appendix_files()] == ["data-provenance", "reproducibility", "glossary", "teaching", "references"]
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=_id)

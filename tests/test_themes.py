@@ -340,7 +340,22 @@ def test_discretion_chapter_embeds_every_body2019_theme_once():
 
     notebook = qmd.execute(config.CHAPTERS / "discretion.qmd")
     markdown = qmd.asis_markdown(notebook)
-    anchors = re.findall(r"\{#(sec-b19-[a-z0-9-]+)\}", markdown)
+    anchors = re.findall(r"\{#(sec-b19-[a-z0-9-]+)[ }]", markdown)
     expected = [theme.anchor for theme in select_themes(load_themes(), source="body2019")]
     assert sorted(anchors) == sorted(expected)
     assert len(anchors) == len(set(anchors))
+
+
+def test_argument_rendering_keeps_anchors_and_citations_without_source_cards(themes):
+    from analysis.themes import render_evidence
+
+    chosen = select_themes(themes, source="body2019")
+    markdown = render_evidence(chosen)
+    headings = re.findall(r"^#### .+ \{#(sec-b19-[a-z0-9-]+) \.unnumbered \.unlisted\}$", markdown, re.M)
+    assert headings == [theme.anchor for theme in chosen]
+    assert "Sources:" not in markdown
+    for theme in chosen:
+        paragraph = markdown.split(f"{{#{theme.anchor} .unnumbered .unlisted}}")[1].split("\n\n")[1]
+        for citation in theme.citations:
+            assert f"@{citation.key}" in paragraph, (theme.id, citation.key)
+    assert markdown.count("— the author [@body2019") == sum(e.speaker == "Author" for t in chosen for e in t.evidence)
