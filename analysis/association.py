@@ -1168,6 +1168,10 @@ class ShareEquivalence:
         Level of each one-sided test.
     smallest_margin : float
         The smallest margin for which the data would show equivalence.
+    p_value : float
+        p-value of the intersection–union equivalence test: the largest, over
+        shares and both sides, of the one-sided exact binomial p-values against
+        a true share at target - margin or target + margin.
     equivalent : bool
         Every interval lies strictly within target ± margin: each share is
         shown to be within the margin by two one-sided exact binomial tests at
@@ -1179,6 +1183,7 @@ class ShareEquivalence:
     margin: float
     alpha: float
     smallest_margin: float
+    p_value: float
     equivalent: bool
 
 
@@ -1214,15 +1219,19 @@ def share_equivalence(
     total = int(totals.sum())
     target = 1 / len(outcomes)
     records = []
+    p_value = 0.0
     for outcome, count in totals.items():
         low, high = clopper_pearson_interval(int(count), total, confidence=1 - 2 * alpha)
+        above_lower = stats.binom.sf(int(count) - 1, total, max(0.0, target - margin))
+        below_upper = stats.binom.cdf(int(count), total, min(1.0, target + margin))
+        p_value = max(p_value, float(above_lower), float(below_upper))
         records.append(
             {"outcome": outcome, "count": int(count), "share": count / total, "ci_low": low, "ci_high": high,
              "distance": max(abs(low - target), abs(high - target))}
         )
     shares = pd.DataFrame(records)
     smallest = float(shares["distance"].max())
-    return ShareEquivalence(shares, target, margin, alpha, smallest, bool(smallest < margin))
+    return ShareEquivalence(shares, target, margin, alpha, smallest, p_value, bool(smallest < margin))
 
 
 def _fisher_rejection_region(band_n: int, reference_n: int, alpha: float) -> np.ndarray:
@@ -1355,11 +1364,15 @@ class PValueCensus:
     Attributes
     ----------
     n_tests : int
-        Tests counted (one primary ``p_value`` per analysis and term, intercepts left out).
+        Tests counted: each ``p_value`` row (one per analysis and term, the
+        test's main p-value) and each ``…_p_value`` row (a further test reported
+        with it, such as the departure from a trend), intercepts left out.
+        Variants of one test (``p_value_exact``, ``p_value_mantel``, …) are not
+        counted again.
     n_below_0_001 : int
         Those with p < 0.001.
     near_line : pandas.DataFrame
-        ``analysis, term, value`` of those with ``low <= p <= high``.
+        ``analysis, term, quantity, value`` of those with ``low <= p <= high``.
     low, high : float
         The window counted as near the line.
     """
@@ -1393,13 +1406,14 @@ def p_value_census(statistics: pd.DataFrame, *, low: float = 0.01, high: float =
     >>> census.n_tests, census.n_below_0_001, census.near_line["analysis"].tolist()
     (2, 1, ['a'])
     """
-    tests = statistics[(statistics["quantity"] == "p_value") & (statistics["term"].fillna("") != "intercept")]
+    is_test = (statistics["quantity"] == "p_value") | statistics["quantity"].str.endswith("_p_value")
+    tests = statistics[is_test & (statistics["term"].fillna("") != "intercept")]
     tests = tests.dropna(subset=["value"])
     near = tests[(tests["value"] >= low) & (tests["value"] <= high)]
     return PValueCensus(
         n_tests=len(tests),
         n_below_0_001=int((tests["value"] < 0.001).sum()),
-        near_line=near[["analysis", "term", "value"]].reset_index(drop=True),
+        near_line=near[["analysis", "term", "quantity", "value"]].reset_index(drop=True),
         low=low,
         high=high,
     )
@@ -1617,7 +1631,8 @@ def _ledger_rows(counts: pd.DataFrame) -> list[dict]:
         rows.append(_interval_row("equivalence_outcome_shares", "share", record["share"], (record["ci_low"], record["ci_high"]), record["outcome"]))
     rows += _rows(
         "equivalence_outcome_shares",
-        {"margin": spread.margin, "smallest_margin": spread.smallest_margin, "equivalent": spread.equivalent},
+        {"margin": spread.margin, "smallest_margin": spread.smallest_margin, "p_value": spread.p_value,
+         "equivalent": spread.equivalent},
     )
     ceased = collapse_outcome(counts, ("Ceased",)).iloc[:, 0]
     sizes = counts.sum(axis=1)

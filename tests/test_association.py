@@ -702,7 +702,14 @@ def test_share_equivalence_matches_r_binom_test_and_depends_on_the_margin():
     assert (shares.loc["Ceased", "ci_low"], shares.loc["Ceased", "ci_high"]) == pytest.approx((0.272387472431, 0.379809136685), rel=1e-9)
     assert result.smallest_margin == pytest.approx(0.407575893936 - 1 / 3, rel=1e-9)
     assert result.equivalent
-    assert not association.share_equivalence(REAL, ("Increased", "Decreased", "Ceased"), margin=0.07).equivalent
+    # R 4.2: the two one-sided exact tests for each share; the equivalence p is the largest
+    #   binom.test(78, 222, p=1/3-0.1, alternative="greater")$p.value  # 4.74865490572274e-05
+    #   binom.test(78, 222, p=1/3+0.1, alternative="less")$p.value     # 0.00783724681586601
+    #   binom.test(72, 222, p=1/3-0.1, alternative="greater")$p.value  # 0.00125097162106929
+    #   binom.test(72, 222, p=1/3+0.1, alternative="less")$p.value     # 0.000575298866629478
+    assert result.p_value == pytest.approx(0.00783724681586601, rel=1e-9)
+    narrow = association.share_equivalence(REAL, ("Increased", "Decreased", "Ceased"), margin=0.07)
+    assert not narrow.equivalent and narrow.p_value > 0.05
     # an uneven spread is never called equivalent
     uneven = frame([[30, 5, 5], [30, 5, 4]], columns=["Increased", "Decreased", "Ceased"])
     assert not association.share_equivalence(uneven, ("Increased", "Decreased", "Ceased")).equivalent
@@ -773,12 +780,12 @@ def test_sensitivity_table_gives_each_p_value_its_kind_and_bound():
 def test_p_value_census_counts_tests_and_skips_intercepts():
     statistics = pd.DataFrame(
         {
-            "analysis": ["a", "a", "b", "c", "d", "e"],
-            "term": ["", "", "intercept", "x", "", ""],
-            "quantity": ["p_value", "p_value_exact", "p_value", "p_value", "p_value", "p_value"],
-            "value": [0.049, 0.02, 0.03, 1e-6, 0.5, np.nan],
+            "analysis": ["a", "a", "a", "b", "c", "d", "e", "f"],
+            "term": ["", "", "", "intercept", "x", "", "", ""],
+            "quantity": ["p_value", "p_value_exact", "departure_p_value", "p_value", "p_value", "p_value", "p_value", "statistic"],
+            "value": [0.049, 0.02, 0.08, 0.03, 1e-6, 0.5, np.nan, 0.05],
         }
     )
     census = association.p_value_census(statistics)
-    assert (census.n_tests, census.n_below_0_001) == (3, 1)
-    assert census.near_line["analysis"].tolist() == ["a"]
+    assert (census.n_tests, census.n_below_0_001) == (4, 1)
+    assert census.near_line[["analysis", "quantity"]].to_numpy().tolist() == [["a", "p_value"], ["a", "departure_p_value"]]
