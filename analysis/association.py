@@ -5,7 +5,7 @@ bands of Table 5.1, columns: outcomes), passes it through
 :func:`analysis.contingency.validate_counts`, and returns a frozen dataclass
 or a DataFrame. Nothing here prints or formats.
 
-The module offers four families of results:
+The module offers these families of results:
 
 * the asymptotic Pearson chi-square and likelihood-ratio (G²) tests, with the
   expected counts and Cochran's rule for judging the chi-square approximation;
@@ -16,7 +16,15 @@ The module offers four families of results:
 * descriptive measures: adjusted standardised residuals and Cramér's V (plain
   and bias-corrected);
 * a two-column view (an event against the rest) with the Cochran–Armitage
-  trend test across ordered groups.
+  trend test across ordered groups and the test of departure from it;
+* the mean-score (generalised Cochran–Mantel–Haenszel) test of ordered
+  groups against unordered outcomes, with the remainder of X²;
+* checks on the approximation and the precision: the seeded calibration of
+  X² and G² under the table's margins, an interval for Cramér's V, and the
+  exact power of Fisher's test for small bands;
+* the checks behind the claims ledger: one group of bands against each other
+  band (Holm-adjusted), equivalence of outcome shares to equal shares, and
+  the two-sided Clopper–Pearson interval the book uses for every proportion.
 
 :func:`association_statistics` gathers them into the long table written to
 ``data/derived/statistics.csv``.

@@ -3,7 +3,7 @@
 Independent checks used: SciPy against statsmodels for the asymptotic tests,
 residuals and Cramér's V; hand calculations on small tables; brute-force
 permutation of individual charities for the exact trend test; and reference
-values from R 4.2 (stats, coin 1.4, vcd) for the real Table 5.1, with the R
+values from R 4.2 (stats, coin 1.4) for the real Table 5.1, with the R
 code next to the values.
 """
 
