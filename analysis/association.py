@@ -5,7 +5,7 @@ bands of Table 5.1, columns: outcomes), passes it through
 :func:`analysis.contingency.validate_counts`, and returns a frozen dataclass
 or a DataFrame. Nothing here prints or formats.
 
-The module offers four families of results:
+The module offers these families of results:
 
 * the asymptotic Pearson chi-square and likelihood-ratio (G²) tests, with the
   expected counts and Cochran's rule for judging the chi-square approximation;
@@ -16,7 +16,15 @@ The module offers four families of results:
 * descriptive measures: adjusted standardised residuals and Cramér's V (plain
   and bias-corrected);
 * a two-column view (an event against the rest) with the Cochran–Armitage
-  trend test across ordered groups.
+  trend test across ordered groups and the test of departure from it;
+* the mean-score (generalised Cochran–Mantel–Haenszel) test of ordered
+  groups against unordered outcomes, with the remainder of X²;
+* checks on the approximation and the precision: the seeded calibration of
+  X² and G² under the table's margins, an interval for Cramér's V, and the
+  exact power of Fisher's test for small bands;
+* the checks behind the claims ledger: one group of bands against each other
+  band (Holm-adjusted), equivalence of outcome shares to equal shares, and
+  the two-sided Clopper–Pearson interval the book uses for every proportion.
 
 :func:`association_statistics` gathers them into the long table written to
 ``data/derived/statistics.csv``.
@@ -31,13 +39,17 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import optimize, special, stats
+from scipy.stats.contingency import odds_ratio
 
 from analysis import config
 from analysis.contingency import validate_counts
+from analysis.domain import SIZE_BANDS
 
 #: Relative tolerance when comparing a statistic or probability with the observed
 #: one, so that ties broken only by rounding still count as "as extreme" (the
@@ -426,14 +438,94 @@ def clopper_pearson_upper(successes: int, trials: int, *, confidence: float = 0.
     return float(stats.beta.ppf(confidence, successes + 1, trials - successes))
 
 
+def clopper_pearson_interval(successes: int, trials: int, *, confidence: float = 0.95) -> tuple[float, float]:
+    """Two-sided exact (Clopper–Pearson) confidence interval for a binomial proportion.
+
+    The book's one interval for a proportion: every "compatible with up to …"
+    statement (for example the Large band's 0 ceased of 28) quotes the upper
+    end of this two-sided 95% interval. Each end has at most (1 - confidence)/2
+    probability of missing; at 0 successes the lower end is 0 and the upper
+    end is 1 - ((1 - confidence)/2) ** (1/trials).
+
+    Parameters
+    ----------
+    successes, trials : int
+        Events and trials, 0 <= successes <= trials, trials > 0.
+    confidence : float
+        Two-sided confidence level.
+
+    Returns
+    -------
+    tuple of float
+        (lower, upper).
+
+    Raises
+    ------
+    ValueError
+        When the counts are impossible.
+
+    Examples
+    --------
+    >>> low, high = clopper_pearson_interval(0, 28)
+    >>> low, round(high, 6)  # 1 - 0.025 ** (1 / 28)
+    (0.0, 0.123436)
+    """
+    if trials <= 0 or not 0 <= successes <= trials:
+        raise ValueError(f"binomial interval: {successes} successes in {trials} trials is impossible")
+    tail = (1 - confidence) / 2
+    low = 0.0 if successes == 0 else float(stats.beta.ppf(tail, successes, trials - successes + 1))
+    high = 1.0 if successes == trials else float(stats.beta.ppf(1 - tail, successes + 1, trials - successes))
+    return low, high
+
+
+def draw_null_tables(
+    row_sums: np.ndarray, column_sums: np.ndarray, *, draws: int, seed: int
+) -> Iterator[np.ndarray]:
+    """Tables drawn from the conditional null of independence, in fixed batches.
+
+    Every table with the given margins is drawn with its multiple
+    hypergeometric probability (the r2dtable sampler of
+    :func:`scipy.stats.random_table`), from :func:`numpy.random.default_rng`
+    seeded with ``seed``; batches of 50,000 make the draws depend only on the
+    seed and their number.
+
+    Parameters
+    ----------
+    row_sums, column_sums : array of int
+        Margins with equal totals.
+    draws : int
+        Number of tables in all.
+    seed : int
+        Seed of the generator.
+
+    Yields
+    ------
+    numpy.ndarray
+        Batches of shape (batch, rows, columns).
+
+    Examples
+    --------
+    >>> batches = list(draw_null_tables(np.array([2, 3]), np.array([4, 1]), draws=7, seed=1))
+    >>> [batch.shape for batch in batches], bool((batches[0].sum(axis=2) == [2, 3]).all())
+    ([(7, 2, 2)], True)
+    """
+    generator = np.random.default_rng(seed)
+    distribution = stats.random_table(np.asarray(row_sums), np.asarray(column_sums))
+    remaining = draws
+    while remaining > 0:
+        batch = distribution.rvs(size=min(_BATCH, remaining), random_state=generator)
+        remaining -= len(batch)
+        yield batch
+
+
 def monte_carlo_tests(
     table: pd.DataFrame, *, draws: int = DEFAULT_DRAWS, seed: int = config.SEED
 ) -> dict[str, MonteCarloResult]:
     """Monte Carlo p-values for independence, by Pearson X² and by table probability.
 
     Tables are drawn from the exact conditional null (all tables with the
-    observed margins, weighted by their hypergeometric probability) with
-    :func:`scipy.stats.random_table`; both criteria use the same draws.
+    observed margins, weighted by their hypergeometric probability) by
+    :func:`draw_null_tables`; both criteria use the same draws.
 
     Parameters
     ----------
@@ -461,13 +553,8 @@ def monte_carlo_tests(
     expected = np.outer(rows, columns) / counts.sum()
     observed_statistic = pearson_statistics(counts, expected)
     observed_log_probability = table_log_probabilities(counts)
-    generator = np.random.default_rng(seed)
-    distribution = stats.random_table(rows, columns)
     as_large = as_probable = 0
-    remaining = draws
-    while remaining > 0:
-        batch = distribution.rvs(size=min(_BATCH, remaining), random_state=generator)
-        remaining -= len(batch)
+    for batch in draw_null_tables(rows, columns, draws=draws, seed=seed):
         as_large += int((pearson_statistics(batch, expected) >= observed_statistic * (1 - RELATIVE_TOLERANCE)).sum())
         log_probabilities = table_log_probabilities(batch)
         as_probable += int((log_probabilities <= observed_log_probability + np.log1p(RELATIVE_TOLERANCE)).sum())
@@ -624,6 +711,10 @@ class TrendTestResult:
     p_value_exact : float
         Exact conditional two-sided p: total probability of the tables (with
         the observed margins) whose |T - E(T)| is at least the observed.
+    departure_chi2, departure_dof, departure_p_value : float, int, float
+        The rest of Pearson's X² of the groups × 2 table once the trend is
+        taken out, X² - z² (both in the N form, an exact partition), on
+        r - 2 degrees of freedom: the test of departure from a linear trend.
     """
 
     scores: tuple[float, ...]
@@ -634,6 +725,9 @@ class TrendTestResult:
     chi2_mantel: float
     p_value_mantel: float
     p_value_exact: float
+    departure_chi2: float
+    departure_dof: int
+    departure_p_value: float
 
 
 def trend_test(
@@ -690,6 +784,8 @@ def trend_test(
     probabilities = np.exp(table_log_probabilities(tables))
     deviations = np.abs(tables[:, 0, :] @ score_values - events.sum() * mean_score)
     as_large = deviations >= abs(numerator) * (1 - RELATIVE_TOLERANCE)
+    departure = pearson_chi_square(counts).statistic - z**2
+    departure_dof = counts.shape[0] - 2
     return TrendTestResult(
         scores=tuple(float(score) for score in score_values),
         z=float(z),
@@ -699,6 +795,635 @@ def trend_test(
         chi2_mantel=float(z_mantel**2),
         p_value_mantel=float(2 * stats.norm.sf(abs(z_mantel))),
         p_value_exact=float(min(1.0, probabilities[as_large].sum())),
+        departure_chi2=float(departure),
+        departure_dof=departure_dof,
+        departure_p_value=float(stats.chi2.sf(departure, departure_dof)) if departure_dof > 0 else float("nan"),
+    )
+
+
+# ---------------------------------------------------------------------------
+# An ordered factor against an unordered one: the mean-score test
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MeanScoreResult:
+    """Generalised Cochran–Mantel–Haenszel mean-score test (one stratum).
+
+    Rows are ordered and scored; columns are unordered. The test asks whether
+    the mean row score differs between the columns (for Table 5.1: whether
+    the average size score differs between the outcomes). With s̄ⱼ the mean
+    score in column j, s̄ the overall mean and SST = Σᵢ nᵢ₊(sᵢ - s̄)²,
+
+        Q = (N - 1) Σⱼ n₊ⱼ (s̄ⱼ - s̄)² / SST  on c - 1 degrees of freedom,
+
+    the "row mean scores differ" statistic of SAS and of R's
+    ``coin::cmh_test`` (exact conditional variance, hence N - 1). The N form
+    multiplies by N / (N - 1).
+
+    Attributes
+    ----------
+    scores : tuple of float
+        Score of each row.
+    statistic, dof, p_value : float, int, float
+        Q in the N - 1 form, c - 1, and its chi-square p-value.
+    statistic_n_form : float
+        N Σⱼ n₊ⱼ (s̄ⱼ - s̄)² / SST.
+    remainder, remainder_dof, remainder_p_value : float, int, float
+        Pearson's X² minus Q, on (r - 1)(c - 1) - (c - 1) = (r - 2)(c - 1)
+        degrees of freedom: what of the association the mean scores leave.
+    remainder_n_form : float
+        X² minus the N form of Q, the exact partition of X² (both terms in the
+        N convention); the same degrees of freedom.
+    """
+
+    scores: tuple[float, ...]
+    statistic: float
+    dof: int
+    p_value: float
+    statistic_n_form: float
+    remainder: float
+    remainder_dof: int
+    remainder_p_value: float
+    remainder_n_form: float
+
+
+def mean_score_test(table: pd.DataFrame, scores: tuple[float, ...] | None = None) -> MeanScoreResult:
+    """Mean-score test of ordered rows against unordered columns (generalised CMH, one stratum).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Counts, ordered groups in rows, unordered outcomes in columns.
+    scores : tuple of float, optional
+        One score per row; defaults to 1, 2, ..., r.
+
+    Returns
+    -------
+    MeanScoreResult
+
+    Raises
+    ------
+    ValueError
+        When the number of scores does not match the rows or all scores are equal.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"x": [4, 1], "y": [1, 4]}, index=["low", "high"])
+    >>> result = mean_score_test(table)  # a 2 x 2 table: Q = (N - 1) r² = 9 * 0.36
+    >>> round(result.statistic, 4), result.dof, result.remainder_dof
+    (3.24, 1, 0)
+    """
+    counts = validate_counts(table)
+    score_values = np.arange(1, counts.shape[0] + 1, dtype=float) if scores is None else np.asarray(scores, dtype=float)
+    if score_values.shape != (counts.shape[0],):
+        raise ValueError(f"mean-score test: {len(score_values)} scores given for {counts.shape[0]} rows")
+    if np.ptp(score_values) == 0:
+        raise ValueError("mean-score test: all scores are equal, so the rows have no order to test")
+    observed = counts.to_numpy(dtype=float)
+    total = observed.sum()
+    row_totals, column_totals = observed.sum(axis=1), observed.sum(axis=0)
+    mean_score = (row_totals * score_values).sum() / total
+    column_means = (score_values @ observed) / column_totals
+    between = (column_totals * (column_means - mean_score) ** 2).sum()
+    total_squares = (row_totals * (score_values - mean_score) ** 2).sum()
+    dof = counts.shape[1] - 1
+    statistic = (total - 1) * between / total_squares
+    statistic_n_form = total * between / total_squares
+    pearson = pearson_chi_square(counts).statistic
+    remainder_dof = (counts.shape[0] - 2) * dof
+    remainder = pearson - statistic
+    return MeanScoreResult(
+        scores=tuple(float(score) for score in score_values),
+        statistic=float(statistic),
+        dof=dof,
+        p_value=float(stats.chi2.sf(statistic, dof)),
+        statistic_n_form=float(statistic_n_form),
+        remainder=float(remainder),
+        remainder_dof=remainder_dof,
+        remainder_p_value=float(stats.chi2.sf(remainder, remainder_dof)) if remainder_dof > 0 else float("nan"),
+        remainder_n_form=float(pearson - statistic_n_form),
+    )
+
+
+# ---------------------------------------------------------------------------
+# How far the chi-square approximation holds, and how strong the association is
+# ---------------------------------------------------------------------------
+
+#: Nominal levels at which :func:`chi_square_calibration` checks the approximation.
+NOMINAL_LEVELS = (0.05, 0.01, 0.001)
+
+
+def likelihood_ratio_statistics(tables: np.ndarray, expected: np.ndarray) -> np.ndarray:
+    """G² of each table against a fixed table of expected counts (empty cells add 0).
+
+    Examples
+    --------
+    >>> round(float(likelihood_ratio_statistics(np.array([[1, 3], [3, 1]]), np.full((2, 2), 2.0))), 4)
+    2.093
+    """
+    tables = np.asarray(tables, dtype=float)
+    return 2 * special.xlogy(tables, tables / expected).sum(axis=(-2, -1))
+
+
+def chi_square_calibration(
+    table: pd.DataFrame,
+    *,
+    levels: tuple[float, ...] = NOMINAL_LEVELS,
+    draws: int = DEFAULT_DRAWS,
+    seed: int = config.SEED,
+) -> pd.DataFrame:
+    """Actual size of the asymptotic X² and G² tests under the table's own margins.
+
+    Tables are drawn from the conditional null (:func:`draw_null_tables`,
+    both margins fixed, seeded). For each statistic and nominal level α, the
+    share of drawn tables whose statistic reaches the chi-square critical
+    value is the real probability of rejecting at "level α" for tables with
+    these margins. The approximation is good where that share is close to α.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Counts; only its margins matter.
+    levels : tuple of float
+        Nominal levels to check.
+    draws, seed : int
+        Number of simulated tables and the seed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per statistic (``pearson``, ``likelihood_ratio``) and level:
+        ``statistic, nominal, critical_value, n_exceeding, draws, seed,
+        actual, mc_se, ci_low, ci_high`` (``actual`` = n_exceeding / draws,
+        ``mc_se`` its binomial standard error, the interval two-sided exact
+        Clopper–Pearson 95%).
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"y": [10, 20, 15], "n": [20, 10, 15]}, index=["a", "b", "c"])
+    >>> frame = chi_square_calibration(table, levels=(0.05,), draws=2000, seed=1)
+    >>> frame[["statistic", "nominal"]].to_numpy().tolist()
+    [['pearson', 0.05], ['likelihood_ratio', 0.05]]
+    >>> round(float(frame["critical_value"].iloc[0]), 4)  # chi-square 95% point on 2 df
+    5.9915
+    """
+    counts = validate_counts(table).to_numpy()
+    rows, columns = counts.sum(axis=1), counts.sum(axis=0)
+    expected = np.outer(rows, columns) / counts.sum()
+    dof = (len(rows) - 1) * (len(columns) - 1)
+    critical = {level: float(stats.chi2.isf(level, dof)) for level in levels}
+    exceeding = {(name, level): 0 for name in ("pearson", "likelihood_ratio") for level in levels}
+    for batch in draw_null_tables(rows, columns, draws=draws, seed=seed):
+        for name, values in (
+            ("pearson", pearson_statistics(batch, expected)),
+            ("likelihood_ratio", likelihood_ratio_statistics(batch, expected)),
+        ):
+            for level in levels:
+                exceeding[name, level] += int((values >= critical[level]).sum())
+    records = []
+    for (name, level), k in exceeding.items():
+        actual = k / draws
+        low, high = clopper_pearson_interval(k, draws)
+        records.append(
+            {
+                "statistic": name, "nominal": level, "critical_value": critical[level], "n_exceeding": k,
+                "draws": draws, "seed": seed, "actual": actual,
+                "mc_se": float(np.sqrt(actual * (1 - actual) / draws)), "ci_low": low, "ci_high": high,
+            }
+        )
+    return pd.DataFrame(records)
+
+
+@dataclass(frozen=True)
+class CramersVInterval:
+    """Confidence interval for Cramér's V by inverting the noncentral chi-square.
+
+    Attributes
+    ----------
+    confidence : float
+        Two-sided level.
+    noncentrality_low, noncentrality_high : float
+        Limits λ for the noncentrality of X²: the observed X² sits at the
+        upper (1 - confidence)/2 point of χ²(df, λ_low) and at the lower one
+        of χ²(df, λ_high); λ_low is 0 when even λ = 0 puts X² inside.
+    low, high : float
+        The limits as V, sqrt(λ / (N (k - 1))), with k the smaller of the
+        number of rows and columns (λ / N estimates the population φ²).
+    """
+
+    confidence: float
+    noncentrality_low: float
+    noncentrality_high: float
+    low: float
+    high: float
+
+
+def cramers_v_interval(table: pd.DataFrame, *, confidence: float = 0.95) -> CramersVInterval:
+    """Confidence interval for Cramér's V by noncentral chi-square inversion.
+
+    Under an alternative, Pearson's X² is approximately noncentral chi-square
+    with noncentrality λ = N φ² (φ² the population mean-square contingency).
+    The interval for λ collects the values under which the observed X² is
+    not in either (1 - confidence)/2 tail; it is mapped to V through
+    V = sqrt(λ / (N (k - 1))). It rests on the same large-sample
+    approximation as the asymptotic test.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Counts.
+    confidence : float
+        Two-sided level.
+
+    Returns
+    -------
+    CramersVInterval
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"y": [30, 10], "n": [10, 30]}, index=["a", "b"])
+    >>> interval = cramers_v_interval(table)
+    >>> bool(interval.low < cramers_v(table).v < interval.high)
+    True
+    """
+    counts = validate_counts(table)
+    chi_square = pearson_chi_square(counts)
+    total = float(counts.to_numpy().sum())
+    k = min(counts.shape)
+    tail = (1 - confidence) / 2
+
+    def upper_tail(noncentrality: float) -> float:
+        return float(stats.ncx2.sf(chi_square.statistic, chi_square.dof, noncentrality))
+
+    def solve(target: float) -> float:
+        if upper_tail(0.0) >= target:
+            return 0.0
+        high = max(1.0, chi_square.statistic)
+        while upper_tail(high) < target:
+            high *= 2
+        return float(optimize.brentq(lambda value: upper_tail(value) - target, 0.0, high, xtol=1e-12, rtol=1e-14))
+
+    low_noncentrality, high_noncentrality = solve(tail), solve(1 - tail)
+    return CramersVInterval(
+        confidence=confidence,
+        noncentrality_low=low_noncentrality,
+        noncentrality_high=high_noncentrality,
+        low=float(np.sqrt(low_noncentrality / (total * (k - 1)))),
+        high=float(np.sqrt(high_noncentrality / (total * (k - 1)))),
+    )
+
+
+# ---------------------------------------------------------------------------
+# One group of bands against each other band, equivalence of shares, and power
+# ---------------------------------------------------------------------------
+
+
+def holm_adjust(p_values: np.ndarray) -> np.ndarray:
+    """Holm's step-down adjusted p-values (family-wise error control).
+
+    Examples
+    --------
+    >>> holm_adjust(np.array([0.01, 0.04, 0.03])).tolist()
+    [0.03, 0.06, 0.06]
+    """
+    p_values = np.asarray(p_values, dtype=float)
+    order = np.argsort(p_values, kind="stable")
+    multipliers = len(p_values) - np.arange(len(p_values))
+    stepped = np.minimum(1.0, np.maximum.accumulate(p_values[order] * multipliers))
+    adjusted = np.empty_like(stepped)
+    adjusted[order] = stepped
+    return adjusted
+
+
+def compare_group_with_bands(
+    table: pd.DataFrame, group: tuple[str, ...], event: tuple[str, ...] = ("Ceased",)
+) -> pd.DataFrame:
+    """The event in a pooled group of bands against each band outside it, one 2 × 2 table each.
+
+    Each comparison gives the conditional maximum-likelihood odds ratio (odds
+    of the event in the group over those in the band) with its exact 95%
+    interval (R's ``fisher.test``), Fisher's exact two-sided p and Holm's
+    adjustment of the p-values over the comparisons.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Bands × outcomes counts.
+    group : tuple of str
+        Bands pooled into the group (e.g. ``("Micro", "Small")``).
+    event : tuple of str
+        Outcome columns that make up the event.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``band, group_events, group_n, band_events, band_n, odds_ratio,
+        ci_low, ci_high, p_value, p_value_holm``; the odds ratio is infinite
+        when the band has no events.
+
+    Raises
+    ------
+    KeyError
+        When a band of ``group`` is not a row of ``table``.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"Ceased": [8, 2, 1], "Other": [2, 8, 9]}, index=["a", "b", "c"])
+    >>> compare_group_with_bands(table, ("a",))["band"].tolist()
+    ['b', 'c']
+    """
+    collapsed = collapse_outcome(table, event)
+    missing = [band for band in group if band not in collapsed.index]
+    if missing:
+        raise KeyError(f"band(s) {missing} not among the table's rows {list(collapsed.index)}")
+    in_group = collapsed.index.isin(group)
+    group_events, group_others = (int(value) for value in collapsed[in_group].sum())
+    records = []
+    for band, (band_events, band_others) in collapsed[~in_group].iterrows():
+        two_by_two = np.array([[group_events, group_others], [band_events, band_others]])
+        ratio = odds_ratio(two_by_two, kind="conditional")
+        interval = ratio.confidence_interval(confidence_level=0.95)
+        records.append(
+            {
+                "band": band, "group_events": group_events, "group_n": group_events + group_others,
+                "band_events": int(band_events), "band_n": int(band_events + band_others),
+                "odds_ratio": float(ratio.statistic), "ci_low": float(interval.low), "ci_high": float(interval.high),
+                "p_value": float(stats.fisher_exact(two_by_two).pvalue),
+            }
+        )
+    frame = pd.DataFrame(records)
+    frame["p_value_holm"] = holm_adjust(frame["p_value"].to_numpy())
+    return frame
+
+
+@dataclass(frozen=True)
+class ShareEquivalence:
+    """Equivalence of outcome shares to equal shares (two one-sided tests per share).
+
+    Attributes
+    ----------
+    shares : pandas.DataFrame
+        ``outcome, count, share, ci_low, ci_high, distance``: each share with
+        its two-sided exact (Clopper–Pearson) interval at level 1 - 2α and
+        the largest distance of that interval from the equal share.
+    target : float
+        The equal share, 1 / (number of outcomes).
+    margin : float
+        Largest departure from ``target``, in absolute share, still called
+        "even" (stated before looking: 0.10 is ten percentage points).
+    alpha : float
+        Level of each one-sided test.
+    smallest_margin : float
+        The smallest margin for which the data would show equivalence.
+    p_value : float
+        p-value of the intersection–union equivalence test: the largest, over
+        shares and both sides, of the one-sided exact binomial p-values against
+        a true share at target - margin or target + margin.
+    equivalent : bool
+        Every interval lies strictly within target ± margin: each share is
+        shown to be within the margin by two one-sided exact binomial tests at
+        level α, and, as an intersection–union test, so is the whole spread.
+    """
+
+    shares: pd.DataFrame
+    target: float
+    margin: float
+    alpha: float
+    smallest_margin: float
+    p_value: float
+    equivalent: bool
+
+
+def share_equivalence(
+    table: pd.DataFrame, outcomes: tuple[str, ...], *, margin: float = 0.10, alpha: float = 0.05
+) -> ShareEquivalence:
+    """Test whether the overall shares of some outcomes are equal to within a margin.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Bands × outcomes counts; the column totals are used.
+    outcomes : tuple of str
+        Outcomes whose shares (of their own total) are compared with equal shares.
+    margin : float
+        Equivalence margin in absolute share.
+    alpha : float
+        Level of each one-sided test.
+
+    Returns
+    -------
+    ShareEquivalence
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"a": [50, 50], "b": [48, 52], "c": [51, 49]}, index=["x", "y"])
+    >>> result = share_equivalence(table, ("a", "b", "c"))
+    >>> result.equivalent, round(result.target, 4)
+    (True, 0.3333)
+    """
+    counts = validate_counts(table)
+    totals = counts[list(outcomes)].sum()
+    total = int(totals.sum())
+    target = 1 / len(outcomes)
+    records = []
+    p_value = 0.0
+    for outcome, count in totals.items():
+        low, high = clopper_pearson_interval(int(count), total, confidence=1 - 2 * alpha)
+        above_lower = stats.binom.sf(int(count) - 1, total, max(0.0, target - margin))
+        below_upper = stats.binom.cdf(int(count), total, min(1.0, target + margin))
+        p_value = max(p_value, float(above_lower), float(below_upper))
+        records.append(
+            {"outcome": outcome, "count": int(count), "share": count / total, "ci_low": low, "ci_high": high,
+             "distance": max(abs(low - target), abs(high - target))}
+        )
+    shares = pd.DataFrame(records)
+    smallest = float(shares["distance"].max())
+    return ShareEquivalence(shares, target, margin, alpha, smallest, p_value, bool(smallest < margin))
+
+
+def _fisher_rejection_region(band_n: int, reference_n: int, alpha: float) -> np.ndarray:
+    """Boolean (band_n + 1) × (reference_n + 1) array: does Fisher's two-sided test reject at x events?"""
+    total_n = band_n + reference_n
+    reject = np.zeros((band_n + 1, reference_n + 1), dtype=bool)
+    for total_events in range(total_n + 1):
+        support = np.arange(max(0, total_events - reference_n), min(band_n, total_events) + 1)
+        pmf = stats.hypergeom.pmf(support, total_n, total_events, band_n)
+        p_values = np.array([pmf[pmf <= value * (1 + RELATIVE_TOLERANCE)].sum() for value in pmf])
+        reject[support, total_events - support] = p_values <= alpha
+    return reject
+
+
+def fisher_power(band_n: int, band_rate: float, reference_n: int, reference_rate: float, *, alpha: float = 0.05) -> float:
+    """Exact power of Fisher's two-sided test comparing two independent binomial groups.
+
+    Sums the probability of every pair of event counts (x in the band,
+    y in the reference group) for which Fisher's exact test rejects at
+    ``alpha``; no simulation.
+
+    Examples
+    --------
+    >>> round(fisher_power(10, 0.5, 10, 0.5), 4) <= 0.05  # the size never exceeds alpha
+    True
+    """
+    reject = _fisher_rejection_region(band_n, reference_n, alpha)
+    band = stats.binom.pmf(np.arange(band_n + 1), band_n, band_rate)
+    reference = stats.binom.pmf(np.arange(reference_n + 1), reference_n, reference_rate)
+    return float(band @ reject @ reference)
+
+
+def minimal_detectable_rate(
+    band_n: int, reference_n: int, reference_rate: float, *, power: float = 0.8, alpha: float = 0.05
+) -> float:
+    """Highest event rate in a band that Fisher's test tells apart from a higher reference rate with ``power``.
+
+    Solves fisher_power(band_n, rate, reference_n, reference_rate) = power for
+    a rate below ``reference_rate``; the minimal detectable difference is
+    ``reference_rate`` minus the result. NaN when even a rate of 0 is not
+    detected with that power.
+
+    Examples
+    --------
+    >>> rate = minimal_detectable_rate(50, 50, 0.5)
+    >>> 0.1 < rate < 0.3 and abs(fisher_power(50, rate, 50, 0.5) - 0.8) < 1e-6
+    True
+    """
+    reject = _fisher_rejection_region(band_n, reference_n, alpha)
+    reference = reject @ stats.binom.pmf(np.arange(reference_n + 1), reference_n, reference_rate)
+
+    def shortfall(rate: float) -> float:
+        return float(stats.binom.pmf(np.arange(band_n + 1), band_n, rate) @ reference) - power
+
+    if shortfall(0.0) < 0:
+        return float("nan")
+    return float(optimize.brentq(shortfall, 0.0, reference_rate, xtol=1e-12, rtol=1e-12))
+
+
+# ---------------------------------------------------------------------------
+# Sensitivity analyses: each p-value with its kind and bound
+# ---------------------------------------------------------------------------
+
+#: Columns of :func:`sensitivity_analyses`.
+SENSITIVITY_COLUMNS = (
+    "coding", "statistic_name", "statistic", "df", "p_kind", "p_value", "p_bound", "n_as_extreme", "draws", "cochran_rule_met",
+)
+
+
+def sensitivity_analyses(table: pd.DataFrame, *, draws: int = DEFAULT_DRAWS, seed: int = config.SEED) -> pd.DataFrame:
+    """Every coding of the outcome with each of its p-values, their kind and their bound.
+
+    Codings: the full bands × outcomes table, ceased or not, exit (ceased or
+    merged) or not, and the table with Merged left out. For each, the
+    asymptotic Pearson p-value (``p_kind`` ``"asymptotic"``, no bound: its
+    accuracy is judged by :func:`chi_square_calibration`), then the
+    conditional one: ``"exact"`` by full enumeration for the two-column
+    tables (``p_bound`` 0: no numerical error beyond rounding) or
+    ``"Monte Carlo"`` for the larger ones, whose ``p_value`` is
+    (1 + k)/(1 + B) and whose ``p_bound`` is the one-sided Clopper–Pearson
+    95% upper bound on the conditional p-value. Exact p-values of larger
+    tables, if added, carry their numerical error bound in ``p_bound``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`SENSITIVITY_COLUMNS`, one row per p-value.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame(
+    ...     {"Increased": [5, 9], "Decreased": [6, 5], "Ceased": [9, 2], "Merged": [1, 1]}, index=["S", "L"]
+    ... )
+    >>> sensitivity_analyses(table, draws=500)["p_kind"].tolist()[:2]
+    ['asymptotic', 'Monte Carlo']
+    """
+    counts = validate_counts(table)
+    codings = (
+        ("Size × outcome", counts, True),
+        ("Ceased or not", collapse_outcome(counts, ("Ceased",)), False),
+        ("Exit (ceased or merged) or not", collapse_outcome(counts, ("Ceased", "Merged"), name="Exit"), False),
+        ("Merged left out", counts.drop(columns="Merged"), True),
+    )
+    records = []
+    for coding, coded, simulate in codings:
+        chi_square = pearson_chi_square(coded)
+        common = {"coding": coding, "statistic_name": "Pearson X²", "statistic": chi_square.statistic,
+                  "df": chi_square.dof, "cochran_rule_met": chi_square.cochran_rule_met}
+        records.append({**common, "p_kind": "asymptotic", "p_value": chi_square.p_value, "p_bound": np.nan,
+                        "n_as_extreme": np.nan, "draws": np.nan})
+        if simulate:
+            result = monte_carlo_tests(coded, draws=draws, seed=seed)["pearson"]
+            records.append({**common, "p_kind": "Monte Carlo", "p_value": result.p_value, "p_bound": result.p_value_upper_95,
+                            "n_as_extreme": result.n_as_extreme, "draws": result.draws})
+        else:
+            records.append({**common, "p_kind": "exact", "p_value": exact_test(coded).p_value_pearson, "p_bound": 0.0,
+                            "n_as_extreme": np.nan, "draws": np.nan})
+    return pd.DataFrame(records, columns=list(SENSITIVITY_COLUMNS))
+
+
+# ---------------------------------------------------------------------------
+# How many tests sit near the 0.05 line
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PValueCensus:
+    """The book's tests sorted by how far their p-value is from the 0.05 line.
+
+    Attributes
+    ----------
+    n_tests : int
+        Tests counted: each ``p_value`` row (one per analysis and term, the
+        test's main p-value) and each ``…_p_value`` row (a further test reported
+        with it, such as the departure from a trend), intercepts left out.
+        Variants of one test (``p_value_exact``, ``p_value_mantel``, …) are not
+        counted again.
+    n_below_0_001 : int
+        Those with p < 0.001.
+    near_line : pandas.DataFrame
+        ``analysis, term, quantity, value`` of those with ``low <= p <= high``.
+    low, high : float
+        The window counted as near the line.
+    """
+
+    n_tests: int
+    n_below_0_001: int
+    near_line: pd.DataFrame
+    low: float
+    high: float
+
+
+def p_value_census(statistics: pd.DataFrame, *, low: float = 0.01, high: float = 0.10) -> PValueCensus:
+    """Count the tests in a statistics table and pick those near the 0.05 line.
+
+    Parameters
+    ----------
+    statistics : pandas.DataFrame
+        The long table of ``statistics.csv`` (``analysis, term, quantity, value``).
+    low, high : float
+        Window of p-values counted as near the line.
+
+    Returns
+    -------
+    PValueCensus
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"analysis": ["a", "b", "c"], "term": ["", "intercept", ""],
+    ...                       "quantity": ["p_value"] * 3, "value": [0.04, 0.03, 1e-5]})
+    >>> census = p_value_census(frame)
+    >>> census.n_tests, census.n_below_0_001, census.near_line["analysis"].tolist()
+    (2, 1, ['a'])
+    """
+    is_test = (statistics["quantity"] == "p_value") | statistics["quantity"].str.endswith("_p_value")
+    tests = statistics[is_test & (statistics["term"].fillna("") != "intercept")]
+    tests = tests.dropna(subset=["value"])
+    near = tests[(tests["value"] >= low) & (tests["value"] <= high)]
+    return PValueCensus(
+        n_tests=len(tests),
+        n_below_0_001=int((tests["value"] < 0.001).sum()),
+        near_line=near[["analysis", "term", "quantity", "value"]].reset_index(drop=True),
+        low=low,
+        high=high,
     )
 
 
@@ -715,6 +1440,11 @@ def _rows(analysis: str, quantities: dict[str, float], term: str = "") -> list[d
         {"analysis": analysis, "term": term, "quantity": quantity, "value": float(value), "ci_low": np.nan, "ci_high": np.nan}
         for quantity, value in quantities.items()
     ]
+
+
+def _interval_row(analysis: str, quantity: str, value: float, interval: tuple[float, float], term: str = "") -> dict:
+    return {"analysis": analysis, "term": term, "quantity": quantity, "value": float(value),
+            "ci_low": float(interval[0]), "ci_high": float(interval[1])}
 
 
 def _chi_square_rows(analysis: str, result: ChiSquareResult) -> list[dict]:
@@ -761,6 +1491,9 @@ def _trend_rows(analysis: str, result: TrendTestResult) -> list[dict]:
             "statistic_mantel": result.chi2_mantel,
             "p_value_mantel": result.p_value_mantel,
             "p_value_exact": result.p_value_exact,
+            "departure_statistic": result.departure_chi2,
+            "departure_df": result.departure_dof,
+            "departure_p_value": result.departure_p_value,
         },
         term="scores " + ",".join(f"{score:g}" for score in result.scores),
     )
@@ -779,7 +1512,15 @@ def association_statistics(
     (term names the scores); the sensitivity analyses ``chisq_exit_size``,
     ``exact_exit_size``, ``trend_exit_size`` (exit = Ceased or Merged) and
     ``chisq_size_outcome_no_merged``, ``gsq_size_outcome_no_merged``,
-    ``mc_size_outcome_no_merged``. Booleans are stored as 0/1.
+    ``mc_size_outcome_no_merged``, ``cramers_v_size_outcome_no_merged``;
+    the mean-score test ``mean_score_size_outcome`` and the calibration of
+    the chi-square approximation ``calibration_size_outcome`` (term: the
+    statistic and nominal level). Tables with the five bands of Table 5.1
+    also get the rows behind the claims ledger and the power of the small
+    bands: ``ceased_under_100k_vs_band``, ``equivalence_outcome_shares``,
+    ``ceased_proportion_clopper_pearson`` and ``power_ceased_band_vs_reference``.
+    Intervals (Cramér's V, actual levels, odds ratios, shares, proportions)
+    sit in ``ci_low`` and ``ci_high``. Booleans are stored as 0/1.
 
     Parameters
     ----------
@@ -821,7 +1562,33 @@ def association_statistics(
     for band in residuals.index:
         for outcome in residuals.columns:
             rows += _rows("residuals_size_outcome", {"adjusted_residual": residuals.loc[band, outcome]}, term=f"{band}:{outcome}")
-    rows += _rows("cramers_v_size_outcome", {"v": cramer.v, "v_corrected": cramer.v_corrected})
+    interval = cramers_v_interval(counts)
+    rows.append(_interval_row("cramers_v_size_outcome", "v", cramer.v, (interval.low, interval.high)))
+    rows += _rows(
+        "cramers_v_size_outcome",
+        {"v_corrected": cramer.v_corrected, "noncentrality_low": interval.noncentrality_low,
+         "noncentrality_high": interval.noncentrality_high},
+    )
+    mean_score = mean_score_test(counts)
+    rows += _rows(
+        "mean_score_size_outcome",
+        {
+            "statistic": mean_score.statistic, "df": mean_score.dof, "p_value": mean_score.p_value,
+            "statistic_n_form": mean_score.statistic_n_form, "remainder_statistic": mean_score.remainder,
+            "remainder_df": mean_score.remainder_dof, "remainder_p_value": mean_score.remainder_p_value,
+            "remainder_statistic_n_form": mean_score.remainder_n_form,
+        },
+        term="scores " + ",".join(f"{score:g}" for score in mean_score.scores),
+    )
+    for record in chi_square_calibration(counts, draws=draws, seed=seed).to_dict(orient="records"):
+        term = f"{record['statistic']} at {record['nominal']:g}"
+        rows.append(_interval_row("calibration_size_outcome", "actual_level", record["actual"], (record["ci_low"], record["ci_high"]), term))
+        rows += _rows(
+            "calibration_size_outcome",
+            {"nominal_level": record["nominal"], "critical_value": record["critical_value"],
+             "n_exceeding": record["n_exceeding"], "mc_se": record["mc_se"], "draws": record["draws"], "seed": record["seed"]},
+            term=term,
+        )
 
     for label, two_column in (("ceased", ceased), ("exit", exit_)):
         rows += _chi_square_rows(f"chisq_{label}_size", pearson_chi_square(two_column))
@@ -839,5 +1606,59 @@ def association_statistics(
         {"statistic": likelihood_ratio.statistic, "df": likelihood_ratio.dof, "p_value": likelihood_ratio.p_value},
     )
     rows += _monte_carlo_rows("mc_size_outcome_no_merged", monte_carlo_tests(no_merged, draws=draws, seed=seed))
-    rows += _rows("cramers_v_size_outcome_no_merged", {"v": cramers_v(no_merged).v, "v_corrected": cramers_v(no_merged).v_corrected})
+    no_merged_interval = cramers_v_interval(no_merged)
+    rows.append(
+        _interval_row("cramers_v_size_outcome_no_merged", "v", cramers_v(no_merged).v, (no_merged_interval.low, no_merged_interval.high))
+    )
+    rows += _rows("cramers_v_size_outcome_no_merged", {"v_corrected": cramers_v(no_merged).v_corrected})
+    if set(SIZE_BANDS) <= set(counts.index):
+        rows += _ledger_rows(counts)
     return pd.DataFrame(rows, columns=list(STATISTICS_COLUMNS))
+
+
+#: Bands under £100,000 a year in the 2008 accounts (Micro < £10,000; Small £10,001–£100,000).
+UNDER_100K = ("Micro", "Small")
+
+#: Equal-share margin for the "fairly even" spread of outcomes, in absolute share.
+EVEN_SPREAD_MARGIN = 0.10
+
+#: Outcomes whose overall spread Body calls "fairly even".
+EVEN_SPREAD_OUTCOMES = ("Increased", "Decreased", "Ceased")
+
+
+def _ledger_rows(counts: pd.DataFrame) -> list[dict]:
+    """Rows for the checks behind the claims ledger and the power of the small bands."""
+    rows = []
+    comparisons = compare_group_with_bands(counts, UNDER_100K)
+    for record in comparisons.to_dict(orient="records"):
+        term = f"Micro+Small vs {record['band']}"
+        rows.append(_interval_row("ceased_under_100k_vs_band", "odds_ratio", record["odds_ratio"], (record["ci_low"], record["ci_high"]), term))
+        rows += _rows("ceased_under_100k_vs_band", {"p_value": record["p_value"], "p_value_holm": record["p_value_holm"]}, term=term)
+    spread = share_equivalence(counts, EVEN_SPREAD_OUTCOMES, margin=EVEN_SPREAD_MARGIN)
+    for record in spread.shares.to_dict(orient="records"):
+        rows.append(_interval_row("equivalence_outcome_shares", "share", record["share"], (record["ci_low"], record["ci_high"]), record["outcome"]))
+    rows += _rows(
+        "equivalence_outcome_shares",
+        {"margin": spread.margin, "smallest_margin": spread.smallest_margin, "p_value": spread.p_value,
+         "equivalent": spread.equivalent},
+    )
+    ceased = collapse_outcome(counts, ("Ceased",)).iloc[:, 0]
+    sizes = counts.sum(axis=1)
+    for band in ceased.index:
+        interval = clopper_pearson_interval(int(ceased[band]), int(sizes[band]))
+        rows.append(_interval_row("ceased_proportion_clopper_pearson", "proportion", ceased[band] / sizes[band], interval, band))
+    references = {"Micro+Small": UNDER_100K, "Medium": ("Medium",)}
+    for band in ("Large", "Major"):
+        for reference_name, reference_bands in references.items():
+            reference_n = int(sizes[list(reference_bands)].sum())
+            reference_rate = float(ceased[list(reference_bands)].sum() / reference_n)
+            rows += _rows(
+                "power_ceased_band_vs_reference",
+                {
+                    "band_n": int(sizes[band]), "reference_n": reference_n, "reference_rate": reference_rate,
+                    "power_at_zero": fisher_power(int(sizes[band]), 0.0, reference_n, reference_rate),
+                    "minimal_detectable_rate": minimal_detectable_rate(int(sizes[band]), reference_n, reference_rate),
+                },
+                term=f"{band} vs {reference_name}",
+            )
+    return rows

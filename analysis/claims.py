@@ -5,14 +5,11 @@ Each check is computed live from a counts table, so the ledger follows the
 data. Claims about data outside Table 5.1 (NCVO's national figures, Mohan et
 al.'s predictors, the 2008 support split) are listed as not checkable here.
 
-Verdicts follow fixed rules, stated in :data:`VERDICT_RULES`:
-
-- a claim of *association or difference* is ``supported`` when its test gives
-  p < 0.05 (and the effect lies in the claimed direction), otherwise
-  ``not supported``;
-- a claim of *no difference* ("fairly even") is ``consistent`` when a test of
-  equality gives p >= 0.05, otherwise ``not supported``;
-- a claim about a count is ``supported`` when the rebuilt count equals it.
+Verdicts follow fixed rules, stated in :data:`VERDICT_RULES`. Not rejecting
+a hypothesis is never read as support: a claim that outcomes are "fairly
+even" needs an equivalence test with a stated margin, and a claim that merely
+repeats a number of Table 5.1, from which the counts were rebuilt, is marked
+as restating the table rather than as confirmed.
 
 Examples
 --------
@@ -23,7 +20,7 @@ Examples
 ...     index=pd.Index(["Micro", "Small", "Medium", "Large", "Major"], name="size_band"))
 >>> ledger = claims_ledger(table, draws=2000)
 >>> ledger.set_index("claim_id").loc["no-large-ceased", "verdict"]
-'supported'
+'restates the table'
 """
 
 from __future__ import annotations
@@ -32,24 +29,35 @@ import math
 from dataclasses import asdict, dataclass
 
 import pandas as pd
-from scipy import stats
-from scipy.stats.contingency import odds_ratio
 
 from analysis import config
-from analysis.association import DEFAULT_DRAWS, clopper_pearson_upper, collapse_outcome, monte_carlo_tests
+from analysis.association import (
+    DEFAULT_DRAWS,
+    EVEN_SPREAD_MARGIN,
+    EVEN_SPREAD_OUTCOMES,
+    UNDER_100K,
+    clopper_pearson_interval,
+    compare_group_with_bands,
+    monte_carlo_tests,
+    share_equivalence,
+)
 from analysis.contingency import validate_counts
 
 ALPHA = 0.05
 
 VERDICT_RULES = {
-    "supported": "the check agrees with the claim (p < 0.05 in the claimed direction, or the count matches)",
-    "consistent": "a claim of no difference that a test of equality does not reject (p >= 0.05)",
+    "supported": "a claim of association or difference whose test gives p < 0.05 in the claimed direction "
+    "(a Monte Carlo test counts only when its 95% upper bound on p is below 0.05; several comparisons "
+    "count only when every Holm-adjusted p is below 0.05)",
+    "equivalent within margin": "a claim of no difference that an equivalence test shows: every share lies within "
+    "the stated margin of an equal share (two one-sided exact tests at the 5% level)",
+    "equivalence not shown": "a claim of no difference that the equivalence test cannot confirm; failing to "
+    "reject equality is not counted as support",
+    "restates the table": "the claim reads a number off Table 5.1, from which the counts were rebuilt, so the "
+    "rebuilt count agrees by construction: no independent check",
     "not supported": "the check does not bear the claim out",
     "not checkable here": "the claim concerns data that are not in Table 5.1",
 }
-
-#: Bands under £100,000 a year in the 2008 accounts (Micro < £10,000; Small £10,001–£100,000).
-SMALL_BANDS = ("Micro", "Small")
 
 
 @dataclass(frozen=True)
@@ -69,21 +77,24 @@ class ClaimCheck:
 
 
 def _even_spread(counts: pd.DataFrame) -> ClaimCheck:
-    totals = counts[["Increased", "Decreased", "Ceased"]].sum()
-    test = stats.chisquare(totals.to_numpy())
-    shares = totals / totals.sum()
+    result = share_equivalence(counts, EVEN_SPREAD_OUTCOMES, margin=EVEN_SPREAD_MARGIN, alpha=ALPHA)
+    deciding = result.shares.loc[result.shares["distance"].idxmax()]
+    margin_points = f"{100 * result.margin:.0f}"
+    confidence = f"{100 * (1 - 2 * result.alpha):.0f}%"
     return ClaimCheck(
         "even-spread",
         "Across all charities, the numbers that increased, decreased or ceased are fairly evenly spread.",
         "p. 128",
-        "Chi-square goodness of fit of the three outcome totals to equal thirds (Merged left out); "
-        "estimate: largest outcome share among the three.",
-        float(shares.max()),
-        math.nan,
-        math.nan,
-        float(test.pvalue),
-        "consistent" if test.pvalue >= ALPHA else "not supported",
-        "Not rejecting equality is not proof of equality; the test has modest power with three categories.",
+        f"Equivalence test (Merged left out): is each outcome's share within ±{margin_points} percentage points "
+        f"of one third? Two one-sided exact binomial tests per share; estimate: the share farthest from a third, "
+        f"with its exact {confidence} interval.",
+        float(deciding["share"]),
+        float(deciding["ci_low"]),
+        float(deciding["ci_high"]),
+        result.p_value,
+        "equivalent within margin" if result.equivalent else "equivalence not shown",
+        f"'Fairly even' is read as every share within ±{margin_points} points of a third, a margin chosen for this "
+        f"ledger; the data would show equivalence for any margin above {100 * result.smallest_margin:.1f} points.",
     )
 
 
@@ -94,56 +105,58 @@ def _uneven_by_size(counts: pd.DataFrame, draws: int, seed: int) -> ClaimCheck:
         "The spread of outcomes is not even across organisational size.",
         "p. 128",
         f"Monte Carlo chi-square test of independence of size and outcome ({draws} tables drawn "
-        f"with fixed margins, seed {seed}); estimate: share of drawn tables as extreme as observed.",
+        f"with fixed margins, seed {seed}); estimate: share of drawn tables as extreme as observed, "
+        "with the exact one-sided 95% upper bound on the conditional p-value.",
         result.n_as_extreme / result.draws,
         math.nan,
         result.p_value_upper_95,
         result.p_value,
-        "supported" if result.p_value < ALPHA else "not supported",
+        "supported" if result.p_value_upper_95 < ALPHA else "not supported",
         "An association in one area's charities; it does not show that size caused the outcome.",
     )
 
 
 def _small_vulnerable(counts: pd.DataFrame) -> ClaimCheck:
-    ceased = collapse_outcome(counts, ("Ceased",))
-    is_small = ceased.index.isin(SMALL_BANDS)
-    two_by_two = pd.DataFrame([ceased[is_small].sum(), ceased[~is_small].sum()]).to_numpy()
-    result = odds_ratio(two_by_two, kind="conditional")
-    interval = result.confidence_interval(confidence_level=0.95)
-    p_value = stats.fisher_exact(two_by_two).pvalue
-    supported = p_value < ALPHA and result.statistic > 1
+    comparisons = compare_group_with_bands(counts, UNDER_100K)
+    weakest = comparisons.loc[comparisons["odds_ratio"].idxmin()]
+    supported = bool((comparisons["p_value_holm"] < ALPHA).all() and (comparisons["odds_ratio"] > 1).all())
     return ClaimCheck(
         "under-100k-vulnerable",
         "Charities with a turnover under £100,000 a year appear particularly vulnerable.",
         "p. 128",
-        "Odds of ceasing, Micro and Small bands against the rest: conditional maximum-likelihood odds "
-        "ratio with exact 95% interval, and Fisher's exact test.",
-        float(result.statistic),
-        float(interval.low),
-        float(interval.high),
-        float(p_value),
+        "Odds of ceasing, Micro and Small pooled against each larger band in turn (Medium, Large, Major): "
+        "conditional maximum-likelihood odds ratios with exact 95% intervals and Fisher's exact tests, "
+        f"Holm-adjusted over the {len(comparisons)} comparisons; estimate: the smallest odds ratio "
+        f"(against {weakest['band']}), p: the largest adjusted p.",
+        float(weakest["odds_ratio"]),
+        float(weakest["ci_low"]),
+        float(weakest["ci_high"]),
+        float(comparisons["p_value_holm"].max()),
         "supported" if supported else "not supported",
-        "Reads 'vulnerable' as ceasing to operate; the size band is from 2008 accounts and other "
-        "factors (area deprivation, charity age) are not measured.",
+        "The £100,000 line is drawn after seeing the table (post hoc), so these p-values overstate the "
+        "evidence for that particular line. Reads 'vulnerable' as ceasing to operate; size is from 2008 accounts, "
+        "and area deprivation and charity age are not measured.",
     )
 
 
 def _no_large_ceased(counts: pd.DataFrame) -> ClaimCheck:
     large = counts.loc["Large"]
     n_large, ceased = int(large.sum()), int(large["Ceased"])
+    low, high = clopper_pearson_interval(ceased, n_large)
     return ClaimCheck(
         "no-large-ceased",
         "No Large charity (£1 million–£10 million) ceased (printed as 0.0%).",
         "p. 128",
-        "Rebuilt count of Large charities that ceased; estimate: observed proportion, with the "
-        "one-sided exact 95% upper bound on the true proportion.",
+        "Rebuilt count of Large charities that ceased; estimate: the observed proportion with its exact "
+        "two-sided 95% (Clopper–Pearson) interval.",
         ceased / n_large,
-        0.0,
-        clopper_pearson_upper(ceased, n_large),
+        low,
+        high,
         math.nan,
-        "supported" if ceased == 0 else "not supported",
-        "None ceased among the Large charities tracked; with so few, a true ceasing rate up to the "
-        "upper bound is still compatible with the data. This zero causes separation in the models.",
+        "restates the table" if ceased == 0 else "not supported",
+        "Circular as a check: the rebuilt 0 comes from the printed 0.0%, so agreement is guaranteed. What the "
+        "zero allows is a range: a true ceasing rate up to the interval's upper end is compatible with 0 of "
+        f"{n_large}. This zero causes separation in the models.",
     )
 
 

@@ -25,40 +25,64 @@ def ledger():
     return claims_ledger(REBUILT, draws=5000).set_index("claim_id")
 
 
-def test_even_spread_matches_a_hand_calculation(ledger):
-    # Totals 78, 72, 72; expected 74 each: X² = (16 + 4 + 4) / 74; df = 2, so p = exp(-X²/2).
-    # R: chisq.test(c(78, 72, 72))$p.value  ->  0.8503033063
+def test_even_spread_is_judged_by_an_equivalence_test_matching_r(ledger):
+    # Totals 78, 72, 72 of 222; margin ±0.10 around 1/3. R 4.2:
+    #   binom.test(78, 222, conf.level=0.90)$conf.int                  # 0.298125971596 0.407575893936
+    #   binom.test(78, 222, p=1/3+0.1, alternative="less")$p.value     # 0.00783724681586601 (the largest
+    #   of the six one-sided p-values, so the equivalence p)
     row = ledger.loc["even-spread"]
-    assert row["p_value"] == pytest.approx(math.exp(-(24 / 74) / 2), rel=1e-12)
-    assert row["p_value"] == pytest.approx(0.8503033063, rel=1e-9)
-    assert row["estimate"] == pytest.approx(78 / 222)
-    assert row["verdict"] == "consistent"
+    assert row["estimate"] == pytest.approx(78 / 222, rel=1e-15)
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((0.298125971596, 0.407575893936), rel=1e-9)
+    assert row["p_value"] == pytest.approx(0.00783724681586601, rel=1e-9)
+    assert row["verdict"] == "equivalent within margin"
+    assert "7.4 points" in row["caveat"]  # smallest margin 0.407575893936 - 1/3 = 0.0742
 
 
-def test_small_charities_ceasing_matches_r(ledger):
-    # Micro + Small: 59 of 114 ceased; Medium + Large + Major: 13 of 117.
-    # R 4.2.2: f <- fisher.test(matrix(c(59, 55, 13, 104), 2, byrow = TRUE))
-    #   f$p.value 1.746970826e-11; f$estimate 8.495212336; f$conf.int 4.170003394 18.424445264
+def test_small_charities_are_compared_with_each_larger_band_matching_r(ledger):
+    # Micro + Small: 59 of 114 ceased, against Medium 12/71, Large 0/28, Major 1/18. R 4.2:
+    #   ps <- sapply(list(c(12, 59), c(0, 28), c(1, 17)), function(b)
+    #     fisher.test(matrix(c(59, 55, b), 2, byrow=TRUE))$p.value)
+    #   p.adjust(ps, "holm")   # 4.44783531804e-06 1.13192883985e-07 0.000184395742811
+    #   fisher.test(matrix(c(59, 55, 12, 59), 2, byrow=TRUE))  # OR 5.2266969, CI 2.457822009 11.86427189
+    # (R's limits come from uniroot at its default tolerance, hence rel=1e-3 on them.)
     row = ledger.loc["under-100k-vulnerable"]
-    assert row["p_value"] == pytest.approx(1.746970826e-11, rel=1e-6)
-    assert row["estimate"] == pytest.approx(8.495212336, rel=1e-5)
-    assert row["ci_low"] == pytest.approx(4.170003394, rel=1e-4)
-    assert row["ci_high"] == pytest.approx(18.424445264, rel=1e-4)
+    assert row["p_value"] == pytest.approx(0.000184395742811, rel=1e-9)
+    assert row["estimate"] == pytest.approx(5.2266969, rel=1e-3)
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((2.457822009, 11.86427189), rel=1e-3)
     assert row["verdict"] == "supported"
+    assert "post hoc" in row["caveat"] and "Medium, Large, Major" in row["check"]
 
 
-def test_no_large_charity_ceased_with_exact_upper_bound(ledger):
-    # 0 of 28: the one-sided Clopper–Pearson 95% upper bound is 1 - 0.05 ** (1 / 28).
+def test_pooling_the_larger_bands_can_no_longer_hide_one_that_fares_as_badly():
+    # The Major band ceases as often as Micro and Small; pooled with Medium and Large
+    # it would vanish into a low "rest" (13 of 117), but band by band it is not supported.
+    major_bad = table([2, 14, 33, 19, 4], [14, 20, 24, 7, 4], [22, 37, 12, 0, 10], [1, 4, 2, 2, 0])
+    row = claims_ledger(major_bad, draws=2000).set_index("claim_id").loc["under-100k-vulnerable"]
+    assert row["verdict"] == "not supported"
+    assert row["p_value"] > 0.05
+
+
+def test_no_large_charity_ceased_restates_the_table_with_a_two_sided_interval(ledger):
+    # 0 of 28: two-sided exact 95% interval (0, 1 - 0.025 ** (1 / 28)).
+    # R 4.2: binom.test(0, 28)$conf.int  ->  0 0.1234361185
     row = ledger.loc["no-large-ceased"]
-    assert row["estimate"] == 0
-    assert row["ci_high"] == pytest.approx(1 - 0.05 ** (1 / 28), rel=1e-9)
-    assert row["verdict"] == "supported"
+    assert row["estimate"] == 0 and row["ci_low"] == 0
+    assert row["ci_high"] == pytest.approx(1 - 0.025 ** (1 / 28), rel=1e-12)
+    assert row["ci_high"] == pytest.approx(0.1234361185, rel=1e-9)
+    assert row["verdict"] == "restates the table"
+    assert "Circular" in row["caveat"]
 
 
-def test_association_claim_is_supported_and_p_is_never_zero(ledger):
+def test_association_claim_uses_the_monte_carlo_upper_bound(ledger):
     row = ledger.loc["uneven-by-size"]
-    assert 0 < row["p_value"] <= 1 / 5001 + 1e-15
+    # no draw as extreme: p is the floor 1 / (B + 1), its bound 1 - 0.05 ** (1 / B)
+    assert row["p_value"] == 1 / 5001
+    assert row["ci_high"] == pytest.approx(1 - 0.05 ** (1 / 5000), rel=1e-12)
     assert row["verdict"] == "supported"
+    # with only 50 draws the bound, 1 - 0.05 ** (1 / 50) = 0.058, cannot go below 0.05
+    few = claims_ledger(REBUILT, draws=50).set_index("claim_id").loc["uneven-by-size"]
+    assert few["ci_high"] == pytest.approx(1 - 0.05 ** (1 / 50), rel=1e-12)
+    assert few["verdict"] == "not supported"
 
 
 def test_claims_outside_the_table_are_marked_not_checkable(ledger):
@@ -73,7 +97,8 @@ def test_verdicts_follow_the_data_not_the_source():
     # are far from even: every checkable claim should fail.
     flat = table([30, 30, 30, 30, 30], [5, 5, 5, 5, 5], [5, 5, 5, 4, 5], [1, 1, 1, 1, 1])
     ledger = claims_ledger(flat, draws=2000).set_index("claim_id")
-    assert ledger.loc["even-spread", "verdict"] == "not supported"
+    assert ledger.loc["even-spread", "verdict"] == "equivalence not shown"
     assert ledger.loc["uneven-by-size", "verdict"] == "not supported"
     assert ledger.loc["under-100k-vulnerable", "verdict"] == "not supported"
     assert ledger.loc["no-large-ceased", "verdict"] == "not supported"
+    assert not math.isnan(ledger.loc["no-large-ceased", "ci_high"])
