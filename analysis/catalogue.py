@@ -72,7 +72,7 @@ ENTRIES: tuple[CatalogueEntry, ...] = (
     CatalogueEntry("tbl-datapackage-fields", "data-provenance", "analysis.provenance.datapackage_fields", "data/raw/datapackage.json"),
     CatalogueEntry("tbl-data-files", "data-provenance", "analysis.provenance.data_files", "data/derived/manifest.json"),
     CatalogueEntry("tbl-environment", "reproducibility", "analysis.reproducibility.environment_facts", LIVE),
-    CatalogueEntry("tbl-packages", "reproducibility", "analysis.reproducibility.package_versions", LIVE),
+    CatalogueEntry("tbl-packages", "reproducibility", "analysis.reproducibility.direct_dependencies", LIVE),
     CatalogueEntry("tbl-catalogue", "reproducibility", "analysis.catalogue.output_catalogue", LIVE),
 )
 
