@@ -20,6 +20,8 @@ Examples
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 import seaborn as sns
@@ -31,7 +33,7 @@ from analysis.contingency import validate_counts
 
 
 def new_figure(width: float, height: float) -> tuple[Figure, Axes]:
-    """A figure with one axes, not registered with pyplot, so a notebook shows it once.
+    """A figure with one axes, in the book's theme, not registered with pyplot, so a notebook shows it once.
 
     Parameters
     ----------
@@ -49,8 +51,15 @@ def new_figure(width: float, height: float) -> tuple[Figure, Axes]:
     >>> figure in [plt.figure(number) for number in plt.get_fignums()]
     False
     """
+    _apply_theme()
     figure = Figure(figsize=(width, height))
     return figure, figure.subplots()
+
+
+@functools.cache
+def _apply_theme() -> None:
+    """The book's figure theme (seaborn's white grid, colour-blind palette), set once per process."""
+    sns.set_theme(style="whitegrid", palette=PALETTE, context="notebook")
 
 
 def stated_figures_bar(frame: pd.DataFrame, *, xlabel: str, value_format: str = "{:g}") -> Figure:

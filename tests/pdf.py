@@ -30,6 +30,7 @@ PAGE = """\
 #set text(size: 11pt)
 #set par(justify: true)
 """
+_CROSSREF = re.compile(r"@(?:tbl|fig|sec)-[\w-]*\w")
 _WORD = re.compile(
     r'<word xMin="(?P<x0>[\d.]+)" yMin="(?P<y0>[\d.]+)" xMax="(?P<x1>[\d.]+)" yMax="(?P<y1>[\d.]+)">(?P<text>.*?)</word>'
 )
@@ -63,13 +64,16 @@ def typst_document(tables: list[tuple[str, str]], rules: str | None = None) -> s
     """A Typst document holding each ``(caption, markdown table)`` as the book's PDF would.
 
     Pandoc writes each table as a Typst ``figure``; its kind is set to
-    Quarto's table kind, so the book's rules for tables apply to it.
+    Quarto's table kind, so the book's rules for tables apply to it. A
+    cross-reference is written as Quarto would print it at its widest
+    ("Table 9.99"); a citation stays as its key, about as long as its
+    rendered form.
     """
     import pypandoc
 
     rules = BOOK_RULES.read_text(encoding="utf-8") if rules is None else rules
-    markdown = "\n\n".join(f"{table}\n\n: {caption}\n" for caption, table in tables)
-    body = pypandoc.convert_text(markdown, "typst", format="markdown", extra_args=["--columns=72"])
+    markdown = "\n\n".join(f"{_CROSSREF.sub('Table 9.99', table)}\n\n: {caption}\n" for caption, table in tables)
+    body = pypandoc.convert_text(markdown, "typst", format="markdown-citations", extra_args=["--columns=72"])
     body = body.replace("kind: table", 'kind: "quarto-float-tbl", supplement: [Table]')
     return "\n".join([PAGE, rules, body])
 
