@@ -91,6 +91,14 @@ def test_freeze_is_guarded_by_the_input_fingerprint():
     assert cfg["project"]["pre-render"] == "_scripts/guard_freeze.py" and GUARD.exists()
 
 
+def test_the_appendix_that_reports_the_build_is_never_frozen():
+    """Its git commit and date describe the render itself, whatever the inputs' fingerprint."""
+    import qmd
+
+    document = qmd.parse(config.CHAPTERS / "reproducibility.qmd")
+    assert document.front_matter["execute"]["freeze"] is False
+
+
 def _project_copy(tmp_path):
     """The guard script, the analysis package and a small data folder, as in a clone."""
     shutil.copytree(config.ROOT / "analysis", tmp_path / "analysis", ignore=shutil.ignore_patterns("__pycache__"))
