@@ -73,3 +73,42 @@ def test_no_two_words_of_a_table_overlap_in_the_pdf(path, tmp_path):
     assert not pairs, f"{path.name}: words printed over each other: " + "; ".join(
         f"p{first.page} {first.text!r}/{second.text!r}" for first, second in pairs[:10]
     )
+
+
+#: A template rule of the kind that printed "Chapter 2." in the real render: the heading's own
+#: numbering pattern, trailing full stop included. The book's rules come after the template's.
+_TEMPLATE_REF_RULE = """\
+#set heading(numbering: "1.", supplement: [Chapter])
+#show ref: it => context {
+  let target = it.element
+  if target != none and target.func() == heading {
+    link(target.location(), [#target.supplement #numbering("1.", ..counter(heading).at(target.location()))])
+  } else { it }
+}
+"""
+_BODY = """
+= One <sec-one>
+See @sec-two, #ref(<sec-two>, supplement: [Chapter]) and @sec-two-one.
+= Two <sec-two>
+== Two one <sec-two-one>
+#state("appendix-state", none).update("Appendices")
+#counter(heading).update(0)
+#set heading(supplement: [Appendix])
+= Data <sec-data>
+= Code <sec-code>
+Reproduce it (@sec-code).
+"""
+
+
+def _text(document: str, folder) -> str:
+    pdf_file = pdf.compile_pdf(document, folder)
+    return " ".join(word.text for word in pdf.words(pdf_file))
+
+
+def test_cross_references_read_chapter_2_and_appendix_b_without_a_full_stop(tmp_path):
+    rules = pdf.BOOK_RULES.read_text(encoding="utf-8")
+    text = _text("\n".join([pdf.PAGE, _TEMPLATE_REF_RULE, rules, _BODY]), tmp_path)
+    assert "See Chapter 2, Chapter 2 and Chapter 2.1." in text
+    assert "(Appendix B)." in text
+    without = _text("\n".join([pdf.PAGE, _TEMPLATE_REF_RULE, _BODY]), tmp_path)
+    assert "Chapter 2." in without and "(Appendix 2.)" in without, "the check must see the stray full stop"
