@@ -65,13 +65,20 @@ def test_git_commit_is_clean_when_only_ignored_files_change(tmp_path):
     if git_commit() is None:
         pytest.skip("not a git checkout")
     (config.ROOT / ".quarto").mkdir(exist_ok=True)
-    probe = config.ROOT / "chapters" / "probe.quarto_ipynb"
-    probe.write_text("{}", encoding="utf-8")
+    probes = [config.ROOT / ".quarto" / "probe.json", config.ROOT / "chapters" / "probe.quarto_ipynb"]
+    for probe in probes:
+        probe.write_text("{}", encoding="utf-8")
     try:
-        status = subprocess.run(["git", "status", "--porcelain", "--", ".quarto", str(probe)], cwd=config.ROOT, capture_output=True, text=True)
+        status = subprocess.run(["git", "status", "--porcelain", "--", *map(str, probes)], cwd=config.ROOT, capture_output=True, text=True)
         assert status.stdout == "", f"render by-products are not ignored: {status.stdout}"
+        assert git_commit() is None or not git_commit().endswith("-dirty") or _tracked_changes()
     finally:
-        probe.unlink()
+        for probe in probes:
+            probe.unlink()
+
+
+def _tracked_changes() -> bool:
+    return bool(subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=config.ROOT, capture_output=True, text=True).stdout)
 
 
 def test_typst_settings_for_long_tables_cross_references_and_contents():
