@@ -39,5 +39,5 @@ render: install   ## build, then render the website and PDF (needs Quarto >= 1.9
 bench: install    ## time the commands as whole processes; prints medians and ratios
 	$(RUN) python tests/benchmark.py
 
-clean:            ## remove render outputs (never data/raw)
-	rm -rf _book .quarto
+clean:            ## remove render outputs and caches (never data/raw)
+	rm -rf _book .quarto _freeze .cache

@@ -79,7 +79,7 @@ ENTRIES: tuple[CatalogueEntry, ...] = (
     CatalogueEntry("tbl-datapackage-fields", "data-provenance", "analysis.provenance.datapackage_fields", "data/raw/datapackage.json"),
     CatalogueEntry("tbl-data-files", "data-provenance", "analysis.provenance.data_files", "data/derived/manifest.json"),
     CatalogueEntry("tbl-environment", "reproducibility", "analysis.reproducibility.environment_facts", LIVE),
-    CatalogueEntry("tbl-packages", "reproducibility", "analysis.reproducibility.package_versions", LIVE),
+    CatalogueEntry("tbl-packages", "reproducibility", "analysis.reproducibility.direct_dependencies", LIVE),
     CatalogueEntry("tbl-catalogue", "reproducibility", "analysis.catalogue.output_catalogue", LIVE),
     CatalogueEntry("tbl-teaching-order", "teaching", "analysis.course.reading_order", LIVE),
     CatalogueEntry("tbl-teaching-objectives", "teaching", "analysis.course.objectives_table", LIVE),

@@ -42,6 +42,9 @@ CHAPTERS = ROOT / "chapters"
 THEME = CHAPTERS / "_theme"
 REFERENCES_BIB = ROOT / "references.bib"
 QUARTO_CONFIG = ROOT / "_quarto.yml"
+#: The project's declared dependencies, and the lock file that pins every installed package.
+PYPROJECT = ROOT / "pyproject.toml"
+LOCKFILE = ROOT / "uv.lock"
 
 #: Text of the two copyrighted source works. They are never copied into the
 #: project; tests that need them are skipped when the folder is absent.

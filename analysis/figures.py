@@ -4,6 +4,12 @@ Chapters call these functions as the last value of a ``fig-`` cell; nothing here
 computes a statistic. Every figure uses the book's colour-blind palette and fits
 a 6.5-inch-wide PDF page.
 
+Figures are built with :func:`new_figure`, outside pyplot's list of open
+figures: the notebook's inline backend shows every open pyplot figure at the
+end of a cell, so a pyplot figure that is also the cell's value is drawn twice
+(Quarto then lays the two copies out as sub-figures "(a)" and "(b)"). A figure
+that pyplot does not know is shown once, as the cell's value.
+
 Examples
 --------
 >>> import pandas as pd
@@ -14,14 +20,46 @@ Examples
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
+import functools
+
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from analysis.book import PALETTE
 from analysis.contingency import validate_counts
+
+
+def new_figure(width: float, height: float) -> tuple[Figure, Axes]:
+    """A figure with one axes, in the book's theme, not registered with pyplot, so a notebook shows it once.
+
+    Parameters
+    ----------
+    width, height : float
+        Size in inches.
+
+    Returns
+    -------
+    tuple of matplotlib.figure.Figure and matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> figure, axes = new_figure(6.5, 4.0)
+    >>> figure in [plt.figure(number) for number in plt.get_fignums()]
+    False
+    """
+    _apply_theme()
+    figure = Figure(figsize=(width, height))
+    return figure, figure.subplots()
+
+
+@functools.cache
+def _apply_theme() -> None:
+    """The book's figure theme (seaborn's white grid, colour-blind palette), set once per process."""
+    sns.set_theme(style="whitegrid", palette=PALETTE, context="notebook")
 
 
 def stated_figures_bar(frame: pd.DataFrame, *, xlabel: str, value_format: str = "{:g}") -> Figure:
@@ -49,7 +87,7 @@ def stated_figures_bar(frame: pd.DataFrame, *, xlabel: str, value_format: str = 
     ['40', '16']
     """
     colour = sns.color_palette(PALETTE)[0]
-    figure, axes = plt.subplots(figsize=(6.5, 0.6 + 0.55 * len(frame)))
+    figure, axes = new_figure(6.5, 0.6 + 0.55 * len(frame))
     positions = range(len(frame))
     axes.barh(list(positions), frame["value"], color=colour)
     axes.set_yticks(list(positions), frame["label"])
@@ -101,7 +139,7 @@ def discretion_typology_figure(approaches: pd.DataFrame) -> Figure:
 
     colours = sns.color_palette(PALETTE)
     centre = {"low": 0.25, "high": 0.75}
-    figure, axes = plt.subplots(figsize=(6.5, 5.2))
+    figure, axes = new_figure(6.5, 5.2)
     axes.set_xlim(0, 1)
     axes.set_ylim(0, 1)
     axes.axhline(0.5, color="0.35", linewidth=1)
@@ -182,7 +220,7 @@ def predicted_probability_figure(
     markers = ["s", "D", "^", "v", "P", "X"]
     width = 0.5
     step = width / max(len(models), 1)
-    figure, axes = plt.subplots(figsize=(6.5, 4.2))
+    figure, axes = new_figure(6.5, 4.2)
 
     def draw(frame: pd.DataFrame, offset: float, **style) -> None:
         positions = [bands.index(band) + offset for band in frame["size_band"]]
@@ -265,7 +303,7 @@ def outcome_composition_figure(table: pd.DataFrame, *, label_threshold: float = 
     totals = counts.sum(axis=1)
     percentages = counts.div(totals, axis=0) * 100
     palette = sns.color_palette(PALETTE)
-    figure, axes = plt.subplots(figsize=(6.5, 4.0))
+    figure, axes = new_figure(6.5, 4.0)
     positions = np.arange(len(counts))
     left = np.zeros(len(counts))
     for index, outcome in enumerate(counts.columns):
@@ -320,7 +358,7 @@ def residual_heatmap(residuals: pd.DataFrame, *, decimals: int = 1) -> Figure:
     annotations = residuals.map(
         lambda value: f"{round(value, decimals) + 0.0:.{decimals}f}".replace("-", "\N{MINUS SIGN}")
     )
-    figure, axes = plt.subplots(figsize=(6.5, 4.0))
+    figure, axes = new_figure(6.5, 4.0)
     sns.heatmap(
         residuals,
         ax=axes,

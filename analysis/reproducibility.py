@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import datetime as _dt
 import platform
+import re
 import shutil
 import subprocess
+import tomllib
 from importlib import metadata
+from pathlib import Path
 
 import pandas as pd
 
@@ -69,6 +72,30 @@ def package_versions() -> pd.DataFrame:
     """
     rows = {(dist.metadata["Name"] or "").lower(): dist.version for dist in metadata.distributions()}
     return pd.DataFrame(sorted(rows.items()), columns=["package", "version"])
+
+
+def direct_dependencies(pyproject: Path = config.PYPROJECT) -> pd.DataFrame:
+    """The packages the project itself declares, each with its requirement and installed version.
+
+    The other installed packages are what these pull in; ``uv.lock`` pins
+    them all.
+
+    Examples
+    --------
+    >>> dependencies = direct_dependencies()
+    >>> dependencies.set_index("package").loc["pandas", "installed"] == pd.__version__
+    True
+    """
+    declared = tomllib.loads(Path(pyproject).read_text(encoding="utf-8"))["project"]["dependencies"]
+    rows = []
+    for requirement in declared:
+        name = re.match(r"[A-Za-z0-9_.-]+", requirement).group(0)
+        try:
+            installed = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            installed = "not installed"
+        rows.append((name.lower(), requirement[len(name):].strip() or "any", installed))
+    return pd.DataFrame(rows, columns=["package", "required", "installed"])
 
 
 def environment_facts(today: _dt.date | None = None) -> pd.DataFrame:

@@ -4,7 +4,10 @@ Quarto cannot be installed on the build machines, so the tests check a chapter
 the way Quarto would see it: the executable ``{python}`` cells in document
 order, each with its ``#|`` options, and every inline `` `{python} expr` ``
 expression at the point where it appears. :func:`execute` runs them all in a
-real Jupyter kernel (nbclient), in the chapter's own folder, as Quarto does.
+real Jupyter kernel (nbclient), in the chapter's own folder, as Quarto does,
+after the set-up cell that Quarto runs first in every kernel (pyplot imported,
+figure size and image format set), so that figures are displayed exactly as
+in a render.
 
 Examples
 --------
@@ -141,13 +144,33 @@ def parse(path: Path) -> QuartoDocument:
     return parse_text(path.read_text(encoding="utf-8"), path)
 
 
+#: What Quarto's Jupyter engine runs in every kernel before the first cell
+#: (quarto-cli ``src/resources/jupyter/lang/python/setup.py``, reduced to what
+#: changes how outputs are displayed): pyplot is imported, which activates the
+#: inline backend, and the image format is chosen.
+QUARTO_SETUP = """\
+import matplotlib.pyplot as plt
+plt.rcParams['figure.figsize'] = (6.5, 4.0)
+plt.rcParams['figure.dpi'] = 96
+plt.rcParams['savefig.dpi'] = 96
+from matplotlib_inline.backend_inline import set_matplotlib_formats
+set_matplotlib_formats('png')
+import pandas as pd
+"""
+
+
 def to_notebook(document: QuartoDocument) -> nbformat.NotebookNode:
     """Turn the executable blocks into a notebook, one code cell per block.
 
-    Cells with ``eval: false`` are left out, as Quarto leaves them unexecuted.
-    Each cell keeps its origin (kind, line, label, options) in its metadata.
+    The first cell is Quarto's own set-up (:data:`QUARTO_SETUP`, kind
+    ``"setup"``). Cells with ``eval: false`` are left out, as Quarto leaves
+    them unexecuted. Each cell keeps its origin (kind, line, label, options)
+    in its metadata.
     """
     notebook = nbformat.v4.new_notebook()
+    setup = nbformat.v4.new_code_cell(QUARTO_SETUP)
+    setup.metadata["qmd"] = {"kind": "setup", "line": 0, "label": None, "output": False, "include": False}
+    notebook.cells.append(setup)
     for block in document.blocks:
         if block.options.get("eval", True) is False:
             continue
@@ -157,6 +180,7 @@ def to_notebook(document: QuartoDocument) -> nbformat.NotebookNode:
             "line": block.line,
             "label": block.label,
             "output": block.options.get("output"),
+            "include": block.options.get("include", True),
         }
         notebook.cells.append(cell)
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
@@ -215,6 +239,17 @@ def execute(path: Path, timeout: int = 600) -> nbformat.NotebookNode:
             )
         raise ChapterExecutionError(f"{Path(path).name}: {where} failed:\n{error}") from None
     return notebook
+
+
+_EXECUTED: dict[Path, nbformat.NotebookNode] = {}
+
+
+def executed(path: Path) -> nbformat.NotebookNode:
+    """:func:`execute`, once per chapter per test session (the chapter tests share the result)."""
+    path = Path(path).resolve()
+    if path not in _EXECUTED:
+        _EXECUTED[path] = execute(path)
+    return _EXECUTED[path]
 
 
 def asis_markdown(notebook: nbformat.NotebookNode) -> str:

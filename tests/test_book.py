@@ -36,7 +36,6 @@ def test_config_is_a_book_with_both_formats():
     assert set(cfg["format"]) == {"html", "typst"}
     assert cfg["format"]["typst"]["citeproc"] is True
     assert cfg["bibliography"] == "references.bib"
-    assert cfg["execute"]["freeze"] is False, "frozen chapters would show stale numbers"
 
 
 def test_website_apparatus():
