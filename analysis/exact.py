@@ -326,8 +326,9 @@ def exact_conditional_test(table: pd.DataFrame, *, max_work: int = DEFAULT_WORK_
     --------
     >>> table = pd.DataFrame({"a": [2, 0, 1], "b": [0, 2, 1]}, index=["x", "y", "z"])
     >>> result = exact_conditional_test(table)
-    >>> [round(r.p_value, 4) for r in result.results()]  # 1/3 of the 6 tables are the two diagonals
-    [0.3333, 0.3333, 0.3333]
+    >>> # 7 tables: six arrange (2, 1, 0) down column a (weight 1/4 each), one is (1, 1, 1) (weight 1)
+    >>> [round(r.p_value, 4) for r in result.results()]  # (6 / 4) / (6 / 4 + 1)
+    [0.6, 0.6, 0.6]
     """
     observed = validate_counts(table).to_numpy().astype(np.int64)
     # nodes are vectors of column totals: use the orientation with fewer of them, place large rows first
