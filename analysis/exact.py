@@ -13,8 +13,8 @@ be built row by row):
 * ``likelihood_ratio``: G² ≥ G²_obs (1 - 1e-7); the row term is Σⱼ xᵢⱼ log xᵢⱼ,
   since G² = 2 (Σ x log x - Σ r log r - Σ c log c + N log N).
 
-The algorithm is the network algorithm of Mehta and Patel (1983), as refined
-in FEXACT (Clarkson, Fan and Joe 1993): rows are placed one at a time; a node
+The algorithm is the network algorithm of Mehta and Patel (1983; ``mehta1983network``), as refined
+in FEXACT (Clarkson, Fan and Joe 1993; ``clarkson1993remark``): rows are placed one at a time; a node
 is the vector of column totals still to fill. A backward pass over every
 node computes the exact smallest and largest total that the remaining rows can
 add (the shortest and longest paths). The forward pass carries states (node,
