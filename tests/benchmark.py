@@ -45,6 +45,41 @@ COMMANDS: dict[str, list[str]] = {
     "test suite (pytest)": [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
 }
 
+#: The exact conditional test of Table 5.1 and of smaller tables, in one fresh process each; prints seconds,
+#: peak resident memory and the outcome (the three p-values, or the budget error with the work needed).
+EXACT_SCRIPT = """
+import resource, sys, time
+from analysis.association import collapse_outcome
+from analysis.exact import NetworkBudgetError, exact_conditional_test
+from analysis.load import load_counts
+counts = load_counts()
+tables = {"table 5.1 (5 x 4)": counts, "Merged left out (5 x 3)": counts.drop(columns="Merged"),
+          "ceased vs rest (5 x 2)": collapse_outcome(counts, ("Ceased",))}
+table = tables[sys.argv[1]]
+start = time.perf_counter()
+try:
+    result = exact_conditional_test(table)
+    outcome = ", ".join(f"{r.ordering} p={r.p_value:.4g} (bound {r.error_bound:.1g})" for r in result.results())
+    outcome += f"; {result.n_nodes:,} nodes, {result.n_edges:,} edges, {result.n_states:,} states"
+except NetworkBudgetError as error:
+    outcome = str(error)
+seconds = time.perf_counter() - start
+print(f"{seconds:.2f}|{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}|{outcome}")
+"""
+EXACT_TABLES = ("table 5.1 (5 x 4)", "Merged left out (5 x 3)", "ceased vs rest (5 x 2)")
+
+
+def exact_timings() -> None:
+    """Time the exact conditional test (three orderings) on Table 5.1 and two smaller tables."""
+    print("| table | seconds | peak RSS (MiB) | outcome |")
+    print("|---|---:|---:|---|")
+    for name in EXACT_TABLES:
+        completed = subprocess.run([PYTHON, "-c", EXACT_SCRIPT, name], cwd=ROOT, capture_output=True, text=True)
+        if completed.returncode != 0:
+            raise SystemExit(f"benchmark: exact test on {name} failed:\n{completed.stderr[-2000:]}")
+        seconds, memory, outcome = completed.stdout.strip().split("|", 2)
+        print(f"| {name} | {seconds} | {memory} | {outcome} |")
+
 
 def time_command(command: list[str], runs: int) -> list[float]:
     """Wall-clock seconds of ``runs`` fresh-process runs of ``command``."""
@@ -81,7 +116,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="runs per command (default 3)")
     parser.add_argument("--skip", action="append", default=[], help="skip commands whose name contains this text")
     parser.add_argument("--imports", action="store_true", help="also time each chapter's set-up cell")
+    parser.add_argument("--exact", action="store_true", help="time only the exact conditional test")
     arguments = parser.parse_args()
+    if arguments.exact:
+        exact_timings()
+        return
     medians: dict[str, float] = {}
     for name, command in COMMANDS.items():
         if any(text in name for text in arguments.skip):
