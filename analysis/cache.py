@@ -8,7 +8,7 @@ package, the data and the locked environment. Their fingerprint
 (:func:`input_fingerprint`) decides what may be reused:
 
 - :func:`guard_freeze` runs before every render (``project: pre-render`` in
-  ``_quarto.yml``, via ``_scripts/guard_freeze.py``) and deletes ``_freeze/``
+  ``_quarto.yml``, via ``chapters/_scripts/guard_freeze.py``) and deletes ``_freeze/``
   whenever the fingerprint differs from the one it was made with, so a change
   to any input reaches every chapter on the next render;
 - :func:`cached` keeps the results of expensive calls on disk under the

@@ -138,7 +138,7 @@ def longest_word(cell: str) -> int:
     """Width of the widest piece of ``cell`` that the PDF cannot break across lines.
 
     Lines break at spaces and after hyphens, dashes and slashes; table cells
-    are never hyphenated (see ``_typst/book-rules.typ``). Widths are in
+    are never hyphenated (see ``chapters/_theme/book-rules.typ``). Widths are in
     average characters of the text font; code counts :data:`CODE_WIDTH` times
     and a capital :data:`CAPITAL_WIDTH` times.
 

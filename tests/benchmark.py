@@ -41,7 +41,7 @@ COMMANDS: dict[str, list[str]] = {
     "python -m analysis verify": [PYTHON, "-m", "analysis", "verify"],
     "execute every chapter, pass 1 (results cache empty)": [PYTHON, "-c", CLEAR_RESULTS + EXECUTE_CHAPTERS],
     "execute every chapter, pass 2 (results cached)": [PYTHON, "-c", EXECUTE_CHAPTERS],
-    "pre-render guard, inputs unchanged (caching decision)": [PYTHON, "-S", "_scripts/guard_freeze.py"],
+    "pre-render guard, inputs unchanged (caching decision)": [PYTHON, "-S", "chapters/_scripts/guard_freeze.py"],
     "test suite (pytest)": [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
 }
 

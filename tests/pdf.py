@@ -4,7 +4,7 @@ Quarto cannot be installed on the build machines, but the two programs that
 lay out the book's PDF tables can: pandoc (PyPI ``pypandoc_binary``) turns
 each Markdown table into a Typst table exactly as in a render, and Typst
 (PyPI ``typst``) sets it on an A4 page with the book's own rules
-(``_typst/book-rules.typ``) and a text block as wide as the book's. Poppler's
+(``chapters/_theme/book-rules.typ``) and a text block as wide as the book's. Poppler's
 ``pdftotext -bbox`` then gives every word's box; two words whose boxes
 overlap are words printed over each other. This is not Quarto's whole
 template (no title page, chapter openers or fonts of its own), but the table
@@ -22,7 +22,7 @@ from pathlib import Path
 
 from analysis import config
 
-BOOK_RULES = config.ROOT / "_typst" / "book-rules.typ"
+BOOK_RULES = config.ROOT / "chapters" / "_theme" / "book-rules.typ"
 #: Page set like the book's PDF: A4, a text block 166 mm wide (measured on the rendered
 #: pages), justified 11 pt serif text.
 PAGE = """\

@@ -31,7 +31,7 @@ from analysis.tables import PipeTable, longest_word, parse_pipe_table, text_widt
 
 #: Lines of table text that fit on one page of the PDF (A4, 10-11 pt): a taller table must break.
 PAGE_LINES = 40
-#: The Typst rule that lets a table's float break across pages (see ``_typst/book-rules.typ``).
+#: The Typst rule that lets a table's float break across pages (see ``chapters/_theme/book-rules.typ``).
 BREAKABLE_TABLES = re.compile(r'#show figure\.where\(kind: "quarto-float-tbl"\): set block\(breakable: true\)')
 _SEPARATOR = re.compile(r"^\s*\|(\s*:?-+:?\s*\|)+\s*$")
 #: Internal names a reader should not meet: snake_case and camelCase words outside code
@@ -193,7 +193,7 @@ def table_lines(table: PipeTable) -> int:
 def long_table_problems(notebook: nbformat.NotebookNode, chapter: str, book_rules: str) -> list[str]:
     """A table taller than a page can break across pages, with its header repeated.
 
-    ``book_rules`` is the Typst the book includes (``_typst/book-rules.typ``):
+    ``book_rules`` is the Typst the book includes (``chapters/_theme/book-rules.typ``):
     it must make table floats breakable. The header repeats when the table
     has a header row, which pandoc writes as ``table.header``.
     """

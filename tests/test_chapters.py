@@ -25,7 +25,7 @@ from analysis import config
 from book import chapter_files
 
 EXECUTABLE = [path for path in chapter_files() if path.exists() and qmd.parse(path).blocks]
-BOOK_RULES = config.ROOT / "_typst" / "book-rules.typ"
+BOOK_RULES = config.ROOT / "chapters" / "_theme" / "book-rules.typ"
 
 pytestmark = [pytest.mark.slow, pytest.mark.parametrize("path", EXECUTABLE, ids=lambda path: path.name)]
 

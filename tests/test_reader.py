@@ -160,7 +160,7 @@ def test_width_check_names_the_column_too_narrow_for_its_words(broken):
 
 def test_long_table_check_needs_the_breakable_rule(broken):
     assert _named(reader.long_table_problems(broken, "broken.qmd", book_rules="")) == ["tbl-long"]
-    rules = (config.ROOT / "_typst" / "book-rules.typ").read_text(encoding="utf-8")
+    rules = (config.ROOT / "chapters" / "_theme" / "book-rules.typ").read_text(encoding="utf-8")
     assert reader.long_table_problems(broken, "broken.qmd", book_rules=rules) == []
 
 

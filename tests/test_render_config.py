@@ -3,7 +3,7 @@
 - ``.gitignore`` holds, verbatim, the lines ``quarto render`` appends when
   they are missing; otherwise a render of a clean clone modifies a tracked
   file and the reproducibility appendix reports the commit as ``-dirty``.
-- The Typst format includes the book's rules (``_typst/book-rules.typ``):
+- The Typst format includes the book's rules (``chapters/_theme/book-rules.typ``):
   breakable table floats, unhyphenated ragged-right table cells, and
   cross-references to chapters without a stray full stop; its table of
   contents lists parts and chapters only.
@@ -28,7 +28,7 @@ from book import quarto_config
 
 #: What Quarto 1.10 appends to .gitignore when these exact lines are missing.
 QUARTO_IGNORES = ("/.quarto/", "**/*.quarto_ipynb")
-GUARD = config.ROOT / "_scripts" / "guard_freeze.py"
+GUARD = config.ROOT / "chapters" / "_scripts" / "guard_freeze.py"
 
 
 def missing_quarto_ignores(gitignore: str) -> list[str]:
@@ -95,7 +95,7 @@ def test_typst_settings_check_fails_without_the_rules():
 def test_freeze_is_guarded_by_the_input_fingerprint():
     cfg = quarto_config()
     assert cfg["execute"]["freeze"] == "auto"
-    assert cfg["project"]["pre-render"] == "_scripts/guard_freeze.py" and GUARD.exists()
+    assert cfg["project"]["pre-render"] == "chapters/_scripts/guard_freeze.py" and GUARD.exists()
 
 
 def test_the_appendix_that_reports_the_build_is_never_frozen():
@@ -109,8 +109,8 @@ def test_the_appendix_that_reports_the_build_is_never_frozen():
 def _project_copy(tmp_path):
     """The guard script, the analysis package and a small data folder, as in a clone."""
     shutil.copytree(config.ROOT / "analysis", tmp_path / "analysis", ignore=shutil.ignore_patterns("__pycache__"))
-    (tmp_path / "_scripts").mkdir()
-    shutil.copy(GUARD, tmp_path / "_scripts")
+    (tmp_path / "chapters" / "_scripts").mkdir(parents=True)
+    shutil.copy(GUARD, tmp_path / "chapters" / "_scripts")
     shutil.copytree(config.RAW, tmp_path / "data" / "raw")
     (tmp_path / "uv.lock").write_text("version = 1\n", encoding="utf-8")
     return tmp_path
@@ -118,7 +118,7 @@ def _project_copy(tmp_path):
 
 def _render_prelude(root):
     """What `quarto render` runs first: the pre-render guard, with Python's standard library only (-S)."""
-    completed = subprocess.run([sys.executable, "-S", str(root / "_scripts" / "guard_freeze.py")], capture_output=True, text=True)
+    completed = subprocess.run([sys.executable, "-S", str(root / "chapters" / "_scripts" / "guard_freeze.py")], capture_output=True, text=True)
     assert completed.returncode == 0, completed.stderr
     return completed.stdout
 

@@ -8,7 +8,7 @@ standard library. See ``analysis/cache.py``.
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from analysis.cache import guard_freeze  # noqa: E402
