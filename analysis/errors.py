@@ -53,3 +53,22 @@ def one_line(text: str) -> str:
     'expected a value'
     """
     return " ".join(str(text).split())
+
+
+def read_utf8(path: Path | str, error: type[CompendiumError]) -> str:
+    """The text of ``path``, or ``error`` with one line naming the file when it cannot be read as UTF-8.
+
+    Examples
+    --------
+    >>> read_utf8("/no/such/file.yaml", CompendiumError)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    analysis.errors.CompendiumError: /no/such/file.yaml: cannot be read (No such file or directory)
+    """
+    name = display_path(path)
+    try:
+        return Path(path).read_bytes().decode("utf-8")
+    except OSError as problem:
+        raise error(f"{name}: cannot be read ({problem.strerror or problem})") from None
+    except UnicodeDecodeError as problem:
+        raise error(f"{name}: not UTF-8 text (byte at offset {problem.start})") from None

@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import config
-from analysis.errors import CompendiumError, display_path, one_line
+from analysis.errors import CompendiumError, display_path, one_line, read_utf8
 from analysis.io import relative_to_root
 
 
@@ -45,12 +45,9 @@ def load_datapackage(path: Path = config.DATAPACKAGE) -> dict:
     'tabular-data-package'
     """
     name = display_path(path)
+    text = read_utf8(path, DataPackageError)
     try:
-        package = json.loads(Path(path).read_bytes().decode("utf-8"))
-    except OSError as error:
-        raise DataPackageError(f"{name}: cannot be read ({error.strerror or error})") from None
-    except UnicodeDecodeError as error:
-        raise DataPackageError(f"{name}: not UTF-8 text (byte at offset {error.start})") from None
+        package = json.loads(text)
     except json.JSONDecodeError as error:
         raise DataPackageError(f"{name}: line {error.lineno}, column {error.colno}: not valid JSON ({error.msg})") from None
     if not isinstance(package, dict) or not isinstance(package.get("resources"), list):

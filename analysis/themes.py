@@ -33,7 +33,7 @@ import pandas as pd
 import yaml
 
 from analysis import config
-from analysis.errors import CompendiumError, one_line
+from analysis.errors import CompendiumError, one_line, read_utf8
 from analysis.errors import display_path as _name
 
 #: Coverage groups (the ``section`` field) each source's coding must use.
@@ -229,12 +229,7 @@ def bibliography_keys(path: Path = config.REFERENCES_BIB) -> frozenset[str]:
     True
     """
     name = _name(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as error:
-        raise BibliographyError(f"{name}: cannot be read ({error.strerror or error})") from None
-    except UnicodeDecodeError as error:
-        raise BibliographyError(f"{name}: not UTF-8 text (byte at offset {error.start})") from None
+    text = read_utf8(path, BibliographyError)
     library = bibtexparser.parse_string(text)
     if library.failed_blocks:
         block = library.failed_blocks[0]
@@ -351,12 +346,9 @@ def load_themes(folder: Path = config.THEMES, bibliography: Path = config.REFERE
 
 def _read_file(path: Path, keys: frozenset[str]) -> list[Theme]:
     name = _name(path)
+    text = read_utf8(path, ThemeError)
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise ThemeError(f"{name}: cannot be read ({error.strerror or error})") from None
-    except UnicodeDecodeError as error:
-        raise ThemeError(f"{name}: not UTF-8 text (byte at offset {error.start})") from None
+        document = yaml.safe_load(text)
     except yaml.YAMLError as error:
         raise ThemeError(f"{name}: not valid YAML ({str(error).splitlines()[0]})") from None
     if not isinstance(document, dict) or "source" not in document or "themes" not in document:
