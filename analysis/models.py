@@ -53,9 +53,9 @@ from firthmodels import FirthLogisticRegression, detect_separation
 from scipy.special import expit, xlogy
 from scipy.stats.contingency import odds_ratio as conditional_odds_ratio
 from sklearn.exceptions import ConvergenceWarning
-from statsmodels.stats.proportion import proportion_confint
 
 from analysis import constrained
+from analysis.association import clopper_pearson_interval
 from analysis.contingency import validate_counts
 from analysis.domain import INCOME_BANDS, SIZE_BANDS
 
@@ -696,7 +696,9 @@ def observed_proportions(table: pd.DataFrame, event: tuple[str, ...] = EVENTS["c
     0.3085
     """
     groups = binomial_groups(table, event)
-    low, high = proportion_confint(groups["events"], groups["n"], alpha=1 - CONFIDENCE, method="beta")
+    low, high = zip(
+        *(clopper_pearson_interval(int(events), int(n), confidence=CONFIDENCE) for events, n in zip(groups["events"], groups["n"]))
+    )
     tail = (1 - CONFIDENCE) / 2
     events, non_events = groups["events"].to_numpy(dtype=float), (groups["n"] - groups["events"]).to_numpy(dtype=float)
     return pd.DataFrame(
