@@ -370,9 +370,9 @@ def diagnose_separation(groups: pd.DataFrame, design: pd.DataFrame) -> Separatio
     """
     x, y, weights = _event_rows(groups, design)
     observed = weights > 0
-    # The design already holds the intercept column, so the LP adds none.
     from firthmodels import detect_separation
 
+    # The design already holds the intercept column, so the LP adds none.
     result = detect_separation(x[observed], y[observed], fit_intercept=False)
     directions = {term: int(direction) for term, direction in zip(design.columns, result.directions)}
     boundary = {}
