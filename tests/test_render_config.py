@@ -106,7 +106,14 @@ def daemon_problems(cfg: dict) -> list[str]:
 
 
 def test_each_chapter_keeps_one_kernel_for_both_formats():
+    import qmd
+    from book import chapter_files
+
     assert daemon_problems(quarto_config()) == []
+    for path in chapter_files():  # a chapter's own front matter would override the project's setting
+        execute = qmd.parse(path).front_matter.get("execute", {})
+        if "daemon" in execute:
+            assert daemon_problems({"execute": execute}) == [], path.name
     for broken in ({"execute": {"freeze": "auto"}}, {"execute": {"daemon": False}}, {"execute": {"daemon": 0}}):
         assert len(daemon_problems(broken)) == 1, broken
 
