@@ -15,6 +15,16 @@ package, the data and the locked environment. Their fingerprint
   fingerprint, so the second output format of a render (and the chapter
   tests) reuse the first one's results instead of recomputing them.
 
+The book also keeps each chapter's Jupyter kernel alive between its two
+output formats (``execute: daemon`` in ``_quarto.yml``). Quarto restarts a
+kept-alive kernel when the modification time of any module it has imported
+has changed (the ``kernel_deps`` check in quarto-cli's
+``src/resources/jupyter/notebook.py``), which covers edits to ``analysis/``
+and to installed packages but not to ``data/``; so when the inputs changed,
+:func:`guard_freeze` also renews the modification time of
+``analysis/__init__.py``, which every chapter imports, and no kernel that
+read the old data survives into the next render.
+
 This module uses the standard library only: the pre-render step runs it with
 whatever Python Quarto finds.
 
@@ -28,6 +38,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 import pickle
 import shutil
 from collections.abc import Callable
@@ -115,9 +126,17 @@ def guard_freeze(root: Path = config.ROOT) -> str:
         return "reused"
     shutil.rmtree(root / "_freeze", ignore_errors=True)
     shutil.rmtree(root / ".cache" / "results", ignore_errors=True)
+    _restart_kept_kernels(root)
     stamp.parent.mkdir(parents=True, exist_ok=True)
     stamp.write_text(fingerprint + "\n", encoding="utf-8")
     return "invalidated"
+
+
+def _restart_kept_kernels(root: Path) -> None:
+    """Make Quarto restart any chapter kernel still alive from an earlier render (see the module notes)."""
+    package = root / "analysis" / "__init__.py"
+    if package.is_file():
+        os.utime(package)
 
 
 @functools.cache

@@ -8,11 +8,16 @@ between machines. Nothing here asserts a time; this is a measurement script,
 not a test (pytest does not collect it).
 
 What a render costs, without Quarto: Quarto executes every chapter once per
-output format, each in a fresh kernel. "execute every chapter, pass 1" is the
-first format of a cold render (empty results cache), "pass 2" the second
-format (expensive results loaded from ``.cache/results``); the pre-render
-guard is the caching decision every render pays. ``--imports`` adds a table
-of what each chapter's set-up cell costs in a fresh process after Quarto's own
+output format. Without a kept-alive kernel each run starts a fresh kernel:
+"execute every chapter, pass 1" is the first format of a cold render (empty
+results cache), "pass 2" the second format (expensive results loaded from
+``.cache/results``). With ``execute: daemon`` (the book's setting) a chapter's
+second format runs in the first one's kernel after Quarto's reset: "both
+formats, one kept-alive kernel per chapter" is what a cold render's execution
+costs then. The pre-render guard is the caching decision every render pays.
+``--chapters`` adds a table per chapter (kernel start, first run with
+Quarto's set-up, second run in the same kernel); ``--imports`` one of what
+each chapter's set-up cell costs in a fresh process after Quarto's own
 set-up (imports and loading).
 """
 
@@ -34,6 +39,10 @@ EXECUTE_CHAPTERS = (
     "[qmd.execute(path) for path in book.chapter_files() if qmd.parse(path).blocks]"
 )
 CLEAR_RESULTS = "import shutil; shutil.rmtree('.cache/results', ignore_errors=True); "
+EXECUTE_BOTH_FORMATS = (
+    "import sys; sys.path.insert(0, 'tests'); import qmd, book; "
+    "[qmd.execute_passes(path, passes=2) for path in book.chapter_files() if qmd.parse(path).blocks]"
+)
 
 COMMANDS: dict[str, list[str]] = {
     "import floor (dependencies only)": [PYTHON, "-c", FLOOR],
@@ -41,6 +50,11 @@ COMMANDS: dict[str, list[str]] = {
     "python -m analysis verify": [PYTHON, "-m", "analysis", "verify"],
     "execute every chapter, pass 1 (results cache empty)": [PYTHON, "-c", CLEAR_RESULTS + EXECUTE_CHAPTERS],
     "execute every chapter, pass 2 (results cached)": [PYTHON, "-c", EXECUTE_CHAPTERS],
+    "execute every chapter, both formats, one kept-alive kernel per chapter (results cache empty)": [
+        PYTHON,
+        "-c",
+        CLEAR_RESULTS + EXECUTE_BOTH_FORMATS,
+    ],
     "pre-render guard, inputs unchanged (caching decision)": [PYTHON, "-S", "chapters/_scripts/guard_freeze.py"],
     "test suite (pytest)": [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
 }
@@ -111,11 +125,34 @@ def chapter_setup_times(runs: int) -> dict[str, float]:
     return times
 
 
+def chapter_timings() -> dict[str, tuple[float, float, float]]:
+    """Per chapter: kernel start, first run (Quarto's set-up included), second run in the same kernel.
+
+    Measured in this process with the results cache emptied first, as in a cold render.
+    """
+    import shutil
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    import book
+    import qmd
+
+    shutil.rmtree(ROOT / ".cache" / "results", ignore_errors=True)
+    timings = {}
+    for path in book.chapter_files():
+        if not qmd.parse(path).blocks:
+            continue
+        first, second = qmd.execute_passes(path, passes=2)
+        seconds = first.metadata["seconds"]
+        timings[path.name] = (seconds["kernel start"], seconds["run"], second.metadata["seconds"]["run"])
+    return timings
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="runs per command (default 3)")
     parser.add_argument("--skip", action="append", default=[], help="skip commands whose name contains this text")
     parser.add_argument("--imports", action="store_true", help="also time each chapter's set-up cell")
+    parser.add_argument("--chapters", action="store_true", help="also time each chapter's two runs in one kernel")
     parser.add_argument("--exact", action="store_true", help="time only the exact conditional test")
     arguments = parser.parse_args()
     if arguments.exact:
@@ -133,6 +170,13 @@ def main() -> None:
     print("|---|---:|---:|")
     for name, median in medians.items():
         print(f"| {name} | {median:.2f} | {median / floor:.1f}× |")
+    if arguments.chapters:
+        timings = chapter_timings()
+        print("\n| chapter | kernel start (s) | first run (s) | second run, same kernel (s) |\n|---|---:|---:|---:|")
+        for chapter, (start, first, second) in timings.items():
+            print(f"| {chapter} | {start:.2f} | {first:.2f} | {second:.2f} |")
+        totals = [sum(column) for column in zip(*timings.values())]
+        print(f"| all {len(timings)} chapters | {totals[0]:.2f} | {totals[1]:.2f} | {totals[2]:.2f} |")
     if arguments.imports:
         print("\n| chapter | set-up cell (s), after Quarto's set-up |\n|---|---:|")
         for chapter, seconds in chapter_setup_times(arguments.runs).items():

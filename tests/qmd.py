@@ -191,6 +191,14 @@ class ChapterExecutionError(AssertionError):
     """A chapter's cell or inline expression raised in the kernel."""
 
 
+#: What Quarto runs between two executions of a document in a kernel it keeps
+#: alive (``execute: daemon``): its Python clean-up cell and the next set-up
+#: cell both run ``%reset`` (quarto-cli ``src/resources/jupyter/lang/python/``
+#: ``cleanup.py`` and ``setup.py``), which deletes every variable but keeps
+#: every imported module, and with it any state held at module level.
+QUARTO_RESET = "%reset"
+
+
 def execute(path: Path, timeout: int = 600) -> nbformat.NotebookNode:
     """Run every cell and inline expression of a chapter in a fresh Jupyter kernel.
 
@@ -213,42 +221,88 @@ def execute(path: Path, timeout: int = 600) -> nbformat.NotebookNode:
         Naming the chapter, the line and label of the failing cell, and the
         error the kernel reported.
     """
+    return execute_passes(path, passes=1, timeout=timeout)[0]
+
+
+def execute_passes(path: Path, passes: int = 2, timeout: int = 600) -> list[nbformat.NotebookNode]:
+    """Run a chapter ``passes`` times in one kernel, as Quarto does for its formats with ``execute: daemon``.
+
+    Each pass is a fresh notebook (Quarto's set-up first, then the chapter);
+    between passes the namespace is reset as Quarto resets it
+    (:data:`QUARTO_RESET`), while imported modules stay loaded.
+
+    Returns
+    -------
+    list of nbformat.NotebookNode
+        One executed notebook per pass, in order; each records its wall time
+        in ``metadata["seconds"]`` (``"kernel start"``, first pass only, and
+        ``"run"``, Quarto's set-up included).
+    """
+    import time
+
     from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError
 
     document = parse(path)
-    notebook = to_notebook(document)
+    notebooks = [to_notebook(document) for _ in range(passes)]
     client = NotebookClient(
-        notebook,
+        notebooks[0],
         timeout=timeout,
         kernel_name="python3",
         resources={"metadata": {"path": str(Path(path).parent)}},
     )
-    try:
-        client.execute()
-    except CellExecutionError as error:
-        failing = next(
-            (cell for cell in notebook.cells if any(o.get("output_type") == "error" for o in cell.get("outputs", []))),
-            None,
-        )
-        where = "unknown cell"
-        if failing is not None:
-            origin = failing.metadata["qmd"]
-            where = f"{origin['kind']} at line {origin['line']}" + (
-                f" (label {origin['label']})" if origin["label"] else ""
-            )
-        raise ChapterExecutionError(f"{Path(path).name}: {where} failed:\n{error}") from None
+    start = time.perf_counter()
+    with client.setup_kernel():
+        notebooks[0].metadata["seconds"] = {"kernel start": time.perf_counter() - start}
+        for number, notebook in enumerate(notebooks):
+            if number:
+                _run(client, _reset_notebook(), path)
+            start = time.perf_counter()
+            _run(client, notebook, path)
+            notebook.metadata.setdefault("seconds", {})["run"] = time.perf_counter() - start
+    return notebooks
+
+
+def _reset_notebook() -> nbformat.NotebookNode:
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(QUARTO_RESET)])
+    notebook.cells[0].metadata["qmd"] = {"kind": "reset", "line": 0, "label": None, "output": False, "include": False}
     return notebook
 
 
-_EXECUTED: dict[Path, nbformat.NotebookNode] = {}
+def _run(client, notebook: nbformat.NotebookNode, path: Path) -> None:
+    """Execute ``notebook``'s cells in ``client``'s running kernel, naming the failing cell on error."""
+    from nbclient.exceptions import CellExecutionError
+
+    client.nb = notebook
+    for index, cell in enumerate(notebook.cells):
+        try:
+            client.execute_cell(cell, index)
+        except CellExecutionError as error:
+            origin = cell.metadata["qmd"]
+            where = f"{origin['kind']} at line {origin['line']}" + (f" (label {origin['label']})" if origin["label"] else "")
+            raise ChapterExecutionError(f"{Path(path).name}: {where} failed:\n{error}") from None
+
+
+_EXECUTED: dict[Path, list[nbformat.NotebookNode]] = {}
 
 
 def executed(path: Path) -> nbformat.NotebookNode:
-    """:func:`execute`, once per chapter per test session (the chapter tests share the result)."""
+    """:func:`execute`, once per chapter per test session (the chapter tests share the result).
+
+    The chapter is run twice in one kernel (:func:`execute_passes`), as a
+    render of both formats runs it; this is the first run, in a fresh kernel.
+    """
+    return _passes(path)[0]
+
+
+def reexecuted(path: Path) -> nbformat.NotebookNode:
+    """The second run of :func:`executed`'s chapter, in the same kernel after Quarto's reset."""
+    return _passes(path)[1]
+
+
+def _passes(path: Path) -> list[nbformat.NotebookNode]:
     path = Path(path).resolve()
     if path not in _EXECUTED:
-        _EXECUTED[path] = execute(path)
+        _EXECUTED[path] = execute_passes(path, passes=2)
     return _EXECUTED[path]
 
 

@@ -219,3 +219,40 @@ def identifier_problems(notebook: nbformat.NotebookNode, chapter: str) -> list[s
             if names:
                 problems.append(f"{_where(chapter, cell)} shows internal identifiers outside code: {names}")
     return problems
+
+
+def _comparable(output: nbformat.NotebookNode) -> dict:
+    """An output without its execution count, which only numbers the kernel's requests."""
+    return {key: value for key, value in output.items() if key != "execution_count"}
+
+
+def rerun_problems(first: nbformat.NotebookNode, second: nbformat.NotebookNode, chapter: str) -> list[str]:
+    """Cells and inline values that a second run in the same kernel shows differently from the first.
+
+    Quarto runs a chapter once per output format; kept alive between them
+    (``execute: daemon``), the kernel is reset (variables deleted) but keeps
+    its imported modules, so a chapter that leaves state at module level
+    (an rcParams change, a counter, an unseeded draw) would show the PDF reader
+    something else than the website reader.
+
+    Examples
+    --------
+    >>> cell = nbformat.v4.new_code_cell("n")
+    >>> cell.metadata["qmd"] = {"kind": "inline", "line": 3, "label": None, "output": None, "include": True}
+    >>> cell.outputs = [nbformat.v4.new_output("execute_result", {"text/plain": "1"}, execution_count=1)]
+    >>> again = nbformat.from_dict(cell)
+    >>> again.outputs = [nbformat.v4.new_output("execute_result", {"text/plain": "2"}, execution_count=9)]
+    >>> rerun_problems(nbformat.v4.new_notebook(cells=[cell]), nbformat.v4.new_notebook(cells=[again]), "x.qmd")
+    ['x.qmd: line 3 (unlabelled cell) shows something else when run again in the same kernel: 2']
+    """
+    problems = []
+    for before, after in zip(first.cells, second.cells, strict=True):
+        if before.metadata["qmd"]["kind"] == "setup":
+            continue
+        if [_comparable(output) for output in before.get("outputs", [])] != [_comparable(output) for output in after.get("outputs", [])]:
+            shown = after.get("outputs", [])
+            problems.append(
+                f"{_where(chapter, after)} shows something else when run again in the same kernel: "
+                + (_snippet(shown[0]) if shown else "nothing")
+            )
+    return problems

@@ -74,3 +74,9 @@ def test_long_tables_break_across_pages(path):
 def test_no_internal_identifiers_shown(path):
     problems = reader.identifier_problems(qmd.executed(path), path.name)
     assert not problems, "\n".join(problems)
+
+
+def test_a_second_run_in_the_same_kernel_shows_the_same(path):
+    """Both formats see the same chapter: Quarto runs it twice in one kept-alive kernel (``execute: daemon``)."""
+    problems = reader.rerun_problems(qmd.executed(path), qmd.reexecuted(path), path.name)
+    assert problems == [], "\n".join(problems)

@@ -10,12 +10,17 @@
 - Chapters are frozen only behind the pre-render guard that clears ``_freeze/``
   when ``analysis/``, ``data/`` or ``uv.lock`` change, and the guard does so
   (the never-stale property): proved on a copy of the project in ``tmp_path``.
+- Each chapter's kernel is kept alive between its two formats
+  (``execute: daemon``), and when the inputs change the guard renews the
+  modification time of ``analysis/__init__.py``, which makes Quarto restart a
+  kernel still alive from an earlier render instead of reusing what it read.
 
 Each check is also run against a deliberately broken copy, so it is known to fail.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -92,6 +97,27 @@ def test_typst_settings_check_fails_without_the_rules():
     assert len(problems) == 4
 
 
+def daemon_problems(cfg: dict) -> list[str]:
+    """Why the render would not keep each chapter's kernel for both formats (an empty list if it would)."""
+    daemon = cfg.get("execute", {}).get("daemon")
+    if daemon is True or (isinstance(daemon, int) and not isinstance(daemon, bool) and daemon > 0):
+        return []
+    return [f"execute: daemon is {daemon!r}: each chapter starts a kernel per format (unset means none outside a terminal)"]
+
+
+def test_each_chapter_keeps_one_kernel_for_both_formats():
+    import qmd
+    from book import chapter_files
+
+    assert daemon_problems(quarto_config()) == []
+    for path in chapter_files():  # a chapter's own front matter would override the project's setting
+        execute = qmd.parse(path).front_matter.get("execute", {})
+        if "daemon" in execute:
+            assert daemon_problems({"execute": execute}) == [], path.name
+    for broken in ({"execute": {"freeze": "auto"}}, {"execute": {"daemon": False}}, {"execute": {"daemon": 0}}):
+        assert len(daemon_problems(broken)) == 1, broken
+
+
 def test_freeze_is_guarded_by_the_input_fingerprint():
     cfg = quarto_config()
     assert cfg["execute"]["freeze"] == "auto"
@@ -126,17 +152,21 @@ def _render_prelude(root):
 @pytest.mark.parametrize("changed", ["analysis/formatting.py", "data/raw/table5_1_published.csv", "uv.lock"])
 def test_a_change_to_any_input_clears_every_frozen_chapter(tmp_path, changed):
     root = _project_copy(tmp_path)
+    package = root / "analysis" / "__init__.py"  # imported by every chapter: Quarto checks its mtime
     assert "cleared" in _render_prelude(root)
     frozen = [root / "_freeze" / "chapters" / name / "execute-results" / "typ.json" for name in ("association", "voices")]
     for file in frozen:  # what Quarto stores after executing each chapter
         file.parent.mkdir(parents=True)
         file.write_text("{}", encoding="utf-8")
+    os.utime(package, (1_000_000_000, 1_000_000_000))  # as a kept-alive kernel recorded it
     assert "reused" in _render_prelude(root)
     assert all(file.exists() for file in frozen), "unchanged inputs must keep the frozen results"
+    assert package.stat().st_mtime == 1_000_000_000, "unchanged inputs must keep the kept-alive kernels"
     with (root / changed).open("a", encoding="utf-8") as handle:
         handle.write("\n")
     assert "cleared" in _render_prelude(root)
     assert not (root / "_freeze").exists(), f"a change to {changed} left frozen results behind"
+    assert package.stat().st_mtime > 1_000_000_000, f"a change to {changed} would not restart a kept-alive kernel"
 
 
 calls = []
