@@ -84,11 +84,11 @@ from analysis.contingency import validate_counts
 #: Largest amount of work (past states listed plus future pairs before pruning) before giving up.
 DEFAULT_WORK_BUDGET = 20_000_000_000
 
-#: Default threshold below which a state or block of pairs is dropped and its bound added to the error.
-DEFAULT_PRUNE_BELOW = 1e-19
+#: First threshold below which a state or block of pairs is dropped and its bound added to the error.
+DEFAULT_PRUNE_BELOW = 1e-13
 
-#: Largest share of the p-value the dropped bounds may take before the computation is repeated.
-DROPPED_SHARE = 1e-4
+#: Default largest share of the p-value that the dropped bounds may take.
+DEFAULT_DROPPED_SHARE = 1e-5
 
 #: Orderings computed by :func:`exact_conditional_test`, in order.
 ORDERINGS = ("probability", "pearson", "likelihood_ratio")
@@ -379,13 +379,12 @@ def _past_states(placed, lists, lengths, list_log_weight, list_value, n_past_row
 @numba.njit(cache=True, parallel=True)
 def _meet(nodes, node_order, columns, lists, lengths, list_log_weight, list_value, n_past_rows, term, log_factorial,
           row_totals, start_log_weight, future_log_mgf, future_largest, future_smallest, future_log_total, lambdas,
-          child_index, child_offsets, child_values, child_cumulative, child_log_total, stride,
-          threshold, eta, prune_below):
+          child_index, child_offsets, child_values, child_cumulative, child_log_total, stride, threshold, eta,
+          prune_below, log_prune):
     """Tail probability through each meeting node: surely extreme, ambiguous, dropped; states and pairs merged."""
     n_nodes, n_columns = nodes.shape
     n_lambdas = lambdas.shape[0]
     edge_row = n_past_rows
-    log_prune = math.log(prune_below)
     sure = np.zeros(n_nodes)
     ambiguous = np.zeros(n_nodes)
     dropped = np.zeros(n_nodes)
@@ -398,6 +397,7 @@ def _meet(nodes, node_order, columns, lists, lengths, list_log_weight, list_valu
         values, log_weights = _past_states(placed, lists, lengths, list_log_weight, list_value, n_past_rows, term,
                                            log_factorial, row_totals, start_log_weight)
         n_states[node] = values.shape[0]
+        node_pairs = 0
         node_sure = 0.0
         node_ambiguous = 0.0
         node_dropped = 0.0
@@ -463,28 +463,35 @@ def _meet(nodes, node_order, columns, lists, lengths, list_log_weight, list_valu
                     done = child_cumulative[top - 1]
                 if top == stop:
                     continue
-                sure_index = _search_first_at_least(kept_values, n_kept, threshold - eta - shift - child_values[top])
+                high_cut, low_cut = threshold + eta - shift, threshold - eta - shift
+                sure_index = _search_first_at_least(kept_values, n_kept, low_cut - child_values[top])
                 edge_index = sure_index
+                negligible = prune_below / scale
+                edge_sure = 0.0
+                edge_ambiguous = 0.0
                 for i in range(top, stop):
-                    n_pairs[node] += 1
+                    node_pairs += 1
                     weight = child_cumulative[i] - done
                     done = child_cumulative[i]
-                    value = shift + child_values[i]
+                    value = child_values[i]
                     # values fall as i rises, so both indices only move forward
-                    while sure_index < n_kept and kept_values[sure_index] < threshold + eta - value:
+                    while sure_index < n_kept and kept_values[sure_index] < high_cut - value:
                         sure_index += 1
-                    while edge_index < sure_index and kept_values[edge_index] < threshold - eta - value:
+                    while edge_index < sure_index and kept_values[edge_index] < low_cut - value:
                         edge_index += 1
-                    node_sure += scale * weight * past_tail[sure_index]
-                    node_ambiguous += scale * weight * (past_tail[edge_index] - past_tail[sure_index])
+                    edge_sure += weight * past_tail[sure_index]
+                    edge_ambiguous += weight * (past_tail[edge_index] - past_tail[sure_index])
                     # the rest of the window is worth at most its weight times this tail
-                    bound = scale * (window - done) * past_tail[edge_index]
-                    if bound < prune_below:
-                        node_dropped += bound
+                    rest = (window - done) * past_tail[edge_index]
+                    if rest < negligible:
+                        node_dropped += scale * rest
                         break
+                node_sure += scale * edge_sure
+                node_ambiguous += scale * edge_ambiguous
         sure[node] = node_sure
         ambiguous[node] = node_ambiguous
         dropped[node] = node_dropped
+        n_pairs[node] = node_pairs
     return sure, ambiguous, dropped, n_states, n_pairs
 
 
@@ -658,8 +665,8 @@ def _tail(network: _Network, ordering: str, threshold: float, prune_below: float
     sure, ambiguous, dropped, n_states, n_pairs = _meet(
         network.meeting_nodes, order, columns, network.cells, network.lengths, network.log_weights, values, meeting,
         term, network.log_factorial, rows, network.start_log_weight, log_mgf, largest, smallest, log_total, lambdas,
-        network.child_index, offsets, child_values, cumulative, child_log_total, network.stride,
-        threshold, eta, prune_below,
+        network.child_index, offsets, child_values, cumulative, child_log_total,
+        network.stride, threshold, eta, prune_below, math.log(prune_below) if prune_below > 0 else -math.inf,
     )
     return _Tail(
         sure=math.fsum(sure.tolist()),
@@ -671,7 +678,11 @@ def _tail(network: _Network, ordering: str, threshold: float, prune_below: float
 
 
 def exact_conditional_test(
-    table: pd.DataFrame, *, max_work: int = DEFAULT_WORK_BUDGET, prune_below: float = DEFAULT_PRUNE_BELOW
+    table: pd.DataFrame,
+    *,
+    max_work: int = DEFAULT_WORK_BUDGET,
+    prune_below: float = DEFAULT_PRUNE_BELOW,
+    dropped_share: float = DEFAULT_DROPPED_SHARE,
 ) -> ExactConditionalTest:
     """Exact conditional p-values (probability, X², G² orderings) with error bounds.
 
@@ -685,8 +696,11 @@ def exact_conditional_test(
         function never runs without limit.
     prune_below : float
         First threshold below which a state or block of pairs is dropped,
-        its bound added to ``error_bound``; divided by 100 and the
-        computation repeated while the dropped part exceeds 1e-4 of the p-value.
+        its bound added to ``error_bound`` (0 drops nothing).
+    dropped_share : float
+        Largest share of the p-value the dropped bounds may take: while they
+        take more, the threshold is lowered in proportion and the ordering
+        computed again.
 
     Returns
     -------
@@ -737,9 +751,11 @@ def exact_conditional_test(
                 ) from None
             n_states += tail.n_states
             n_pairs += tail.n_pairs
-            if tail.dropped <= DROPPED_SHARE * tail.sure or cut < 1e-290:
+            if tail.dropped <= dropped_share * tail.sure or cut == 0.0:
                 break
-            cut /= 100
+            # the dropped part shrinks about in proportion to the threshold: aim at a third of the allowance
+            shrink = dropped_share * tail.sure / (3 * tail.dropped) if tail.sure > 0 else 0.0
+            cut = cut * min(0.1, max(shrink, 1e-4)) if cut > 1e-290 else 0.0
         threshold_used = min(threshold_used, cut)
         low = tail.sure * (1 - relative_error)
         high = min(1.0, (tail.sure + tail.ambiguous + tail.dropped) * (1 + relative_error))
