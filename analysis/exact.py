@@ -49,15 +49,16 @@ row terms, and a table whose value falls inside that margin is *ambiguous*;
 the relative error of the probabilities themselves (log-factorial sums, then
 exp) is bounded the same way. So the exact p-value lies in
 ``[p_value - error_bound, p_value + error_bound]``, with the dropped bounds,
-the ambiguous tables and the rounding all inside ``error_bound``. If the
-dropped part is more than 1e-4 of the p-value, the computation is repeated
-with a threshold 100 times smaller.
+the ambiguous tables and the rounding all inside ``error_bound``. While the
+dropped part is more than ``dropped_share`` of the p-value (1e-5 by default),
+the ordering is computed again with a threshold lowered in proportion.
 
 Costs. For Table 5.1 (231 charities, about 4.9 × 10¹³ tables) the meeting
 point lies after the two largest rows: about 2.1 × 10⁸ past states and
-8.9 × 10⁹ future pairs before pruning, of which about 4 × 10⁹ pairs per
-ordering still reach the threshold; see ``python tests/benchmark.py --exact``.
-The compiled kernels use Numba; they are cached on disk after the first call.
+8.9 × 10⁹ future pairs before pruning, of which 3 to 6 × 10⁹ per ordering are
+still merged one by one, so the whole table takes minutes, not seconds; see
+``python tests/benchmark.py --exact``. The compiled kernels use Numba; they are
+cached on disk after the first call.
 
 Examples
 --------
@@ -103,6 +104,8 @@ _SAFETY = 64
 #: Added to every log moment generating function, so that its rounding can only loosen a bound.
 _LOG_SAFETY = 1e-6
 _TINY = 1e-300
+#: Meeting nodes per call of the compiled kernel (signals are handled between calls).
+_NODES_PER_CALL = 256
 
 
 class NetworkBudgetError(ValueError):
@@ -390,7 +393,7 @@ def _meet(nodes, node_order, columns, lists, lengths, list_log_weight, list_valu
     dropped = np.zeros(n_nodes)
     n_states = np.zeros(n_nodes, np.int64)
     n_pairs = np.zeros(n_nodes, np.int64)
-    for position in numba.prange(n_nodes):
+    for position in numba.prange(node_order.shape[0]):
         node = node_order[position]
         margins = nodes[node]
         placed = columns - margins
@@ -660,14 +663,18 @@ def _tail(network: _Network, ordering: str, threshold: float, prune_below: float
     log_total = network.log_factorial[network.meeting_nodes.sum(axis=1)] - network.log_factorial[
         network.meeting_nodes
     ].sum(axis=1)
-    # spread the nodes over the threads evenly: a fixed shuffle, so that results do not depend on timing
+    # spread the nodes over the threads evenly: a fixed shuffle, so that results do not depend on timing;
+    # and call the kernel on slices of them, so that Ctrl-C and SIGTERM are handled within a second or two
     order = np.random.default_rng(0).permutation(len(network.meeting_nodes))
-    sure, ambiguous, dropped, n_states, n_pairs = _meet(
-        network.meeting_nodes, order, columns, network.cells, network.lengths, network.log_weights, values, meeting,
-        term, network.log_factorial, rows, network.start_log_weight, log_mgf, largest, smallest, log_total, lambdas,
-        network.child_index, offsets, child_values, cumulative, child_log_total,
-        network.stride, threshold, eta, prune_below, math.log(prune_below) if prune_below > 0 else -math.inf,
-    )
+    parts = []
+    for chunk in np.array_split(order, max(1, len(order) // _NODES_PER_CALL)):
+        parts.append(_meet(
+            network.meeting_nodes, chunk, columns, network.cells, network.lengths, network.log_weights, values,
+            meeting, term, network.log_factorial, rows, network.start_log_weight, log_mgf, largest, smallest,
+            log_total, lambdas, network.child_index, offsets, child_values, cumulative, child_log_total,
+            network.stride, threshold, eta, prune_below, math.log(prune_below) if prune_below > 0 else -math.inf,
+        ))
+    sure, ambiguous, dropped, n_states, n_pairs = (np.sum(arrays, axis=0) for arrays in zip(*parts))
     return _Tail(
         sure=math.fsum(sure.tolist()),
         ambiguous=math.fsum(ambiguous.tolist()),
@@ -753,9 +760,10 @@ def exact_conditional_test(
             n_pairs += tail.n_pairs
             if tail.dropped <= dropped_share * tail.sure or cut == 0.0:
                 break
-            # the dropped part shrinks about in proportion to the threshold: aim at a third of the allowance
-            shrink = dropped_share * tail.sure / (3 * tail.dropped) if tail.sure > 0 else 0.0
-            cut = cut * min(0.1, max(shrink, 1e-4)) if cut > 1e-290 else 0.0
+            # the dropped part shrinks about in proportion to the threshold: aim at a tenth of the allowance
+            # (the pairs merged barely grow as the threshold falls, so aiming low costs little)
+            shrink = dropped_share * tail.sure / (10 * tail.dropped) if tail.sure > 0 else 1e-8
+            cut = cut * min(0.1, shrink) if cut > 1e-290 else 0.0
         threshold_used = min(threshold_used, cut)
         low = tail.sure * (1 - relative_error)
         high = min(1.0, (tail.sure + tail.ambiguous + tail.dropped) * (1 + relative_error))
