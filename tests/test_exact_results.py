@@ -83,7 +83,7 @@ def test_a_missing_stale_or_malformed_file_is_refused_in_one_line(tmp_path, edit
 
 
 def test_the_exact_command_stops_on_sigterm_with_one_line_and_writes_nothing():
-    exact_conditional_test(pd.DataFrame([[1, 2, 0, 1]] * 5))  # compile and cache the kernels first
+    exact_conditional_test(pd.DataFrame([[1, 2, 1, 1]] * 5))  # compile and cache the kernels first
     before = config.DERIVED_EXACT.read_bytes()
     process = subprocess.Popen(
         [sys.executable, "-m", "analysis", "exact"], cwd=config.ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
