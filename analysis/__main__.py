@@ -1,6 +1,8 @@
-"""Command line: ``python -m analysis {build,verify,render}``.
+"""Command line: ``python -m analysis {build,verify,render,exact}``.
 
 - ``build``: rerun every analysis from raw data and write ``data/derived``.
+- ``exact``: compute the exact conditional p-values of Table 5.1 (minutes)
+  and write ``data/derived/exact_tests.csv``.
 - ``verify``: rebuild in a clean folder and compare with the committed
   manifest; exit 1 on any drift.
 - ``render``: ``build``, then ``quarto render``; every further argument is
@@ -68,6 +70,24 @@ def _verify() -> int:
     return 0 if report.reproduced else 1
 
 
+def _exact() -> int:
+    from analysis.exact_results import write_exact_results
+
+    try:
+        path = write_exact_results(report=lambda line: print(line, flush=True))
+    except SystemError as error:
+        # a signal that arrives inside a compiled (Numba) kernel surfaces, once the kernel returns,
+        # as a SystemError caused by the interruption: report the interruption itself
+        cause: BaseException | None = error
+        while cause is not None and not isinstance(cause, KeyboardInterrupt):
+            cause = cause.__cause__
+        if cause is None:
+            raise
+        raise cause from None
+    print(f"wrote {path.relative_to(config.ROOT)}")
+    return 0
+
+
 def _render(quarto_arguments: list[str]) -> int:
     status = _build()
     quarto = shutil.which("quarto")
@@ -83,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("build", help="rerun every analysis from raw data into data/derived")
     commands.add_parser("verify", help="rebuild in a clean folder and compare with the committed manifest")
+    commands.add_parser("exact", help="compute the exact p-values of Table 5.1 (minutes) into data/derived")
     commands.add_parser(
         "render",
         help="build, then render the book with Quarto; further arguments go to `quarto render`",
@@ -98,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
             return _build()
         if arguments.command == "verify":
             return _verify()
+        if arguments.command == "exact":
+            return _exact()
         return _render(quarto_arguments)
     except (CompendiumError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)

@@ -39,7 +39,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -1309,7 +1309,13 @@ SENSITIVITY_COLUMNS = (
 )
 
 
-def sensitivity_analyses(table: pd.DataFrame, *, draws: int = DEFAULT_DRAWS, seed: int = config.SEED) -> pd.DataFrame:
+def sensitivity_analyses(
+    table: pd.DataFrame,
+    *,
+    draws: int = DEFAULT_DRAWS,
+    seed: int = config.SEED,
+    exact_p_values: Mapping[str, tuple[float, float]] | None = None,
+) -> pd.DataFrame:
     """Every coding of the outcome with each of its p-values, their kind and their bound.
 
     Codings: the full bands × outcomes table, ceased or not, exit (ceased or
@@ -1320,8 +1326,10 @@ def sensitivity_analyses(table: pd.DataFrame, *, draws: int = DEFAULT_DRAWS, see
     tables (``p_bound`` 0: no numerical error beyond rounding) or
     ``"Monte Carlo"`` for the larger ones, whose ``p_value`` is
     (1 + k)/(1 + B) and whose ``p_bound`` is the one-sided Clopper–Pearson
-    95% upper bound on the conditional p-value. Exact p-values of larger
-    tables, if added, carry their numerical error bound in ``p_bound``.
+    95% upper bound on the conditional p-value. Exact p-values of the larger
+    tables (``exact_p_values``: coding → (p-value, error bound), from
+    :func:`analysis.exact_results.load_exact_results`) follow their Monte
+    Carlo row, kind ``"exact"``, with the numerical error bound in ``p_bound``.
 
     Returns
     -------
@@ -1354,6 +1362,10 @@ def sensitivity_analyses(table: pd.DataFrame, *, draws: int = DEFAULT_DRAWS, see
             result = monte_carlo_tests(coded, draws=draws, seed=seed)["pearson"]
             records.append({**common, "p_kind": "Monte Carlo", "p_value": result.p_value, "p_bound": result.p_value_upper_95,
                             "n_as_extreme": result.n_as_extreme, "draws": result.draws})
+            if exact_p_values and coding in exact_p_values:
+                p_value, error_bound = exact_p_values[coding]
+                records.append({**common, "p_kind": "exact", "p_value": p_value, "p_bound": error_bound,
+                                "n_as_extreme": np.nan, "draws": np.nan})
         else:
             records.append({**common, "p_kind": "exact", "p_value": exact_test(coded).p_value_pearson, "p_bound": 0.0,
                             "n_as_extreme": np.nan, "draws": np.nan})

@@ -98,7 +98,26 @@ def _even_spread(counts: pd.DataFrame) -> ClaimCheck:
     )
 
 
-def _uneven_by_size(counts: pd.DataFrame, draws: int, seed: int) -> ClaimCheck:
+def _uneven_by_size(
+    counts: pd.DataFrame, draws: int, seed: int, exact_p: tuple[float, float] | None = None
+) -> ClaimCheck:
+    caveat = "An association in one area's charities; it does not show that size caused the outcome."
+    if exact_p is not None:
+        p_value, error_bound = exact_p
+        return ClaimCheck(
+            "uneven-by-size",
+            "The spread of outcomes is not even across organisational size.",
+            "p. 128",
+            "Exact conditional chi-square test of independence of size and outcome (every table with the "
+            "observed margins, ordered by Pearson's X²); estimate: the exact p-value, with its guaranteed "
+            "numerical error bound as the interval.",
+            p_value,
+            p_value - error_bound,
+            p_value + error_bound,
+            p_value,
+            "supported" if p_value + error_bound < ALPHA else "not supported",
+            caveat,
+        )
     result = monte_carlo_tests(counts, draws=draws, seed=seed)["pearson"]
     return ClaimCheck(
         "uneven-by-size",
@@ -112,7 +131,7 @@ def _uneven_by_size(counts: pd.DataFrame, draws: int, seed: int) -> ClaimCheck:
         result.p_value_upper_95,
         result.p_value,
         "supported" if result.p_value_upper_95 < ALPHA else "not supported",
-        "An association in one area's charities; it does not show that size caused the outcome.",
+        caveat,
     )
 
 
@@ -191,7 +210,13 @@ _NOT_CHECKABLE = (
 )
 
 
-def claims_ledger(table: pd.DataFrame, *, draws: int = DEFAULT_DRAWS, seed: int = config.SEED) -> pd.DataFrame:
+def claims_ledger(
+    table: pd.DataFrame,
+    *,
+    draws: int = DEFAULT_DRAWS,
+    seed: int = config.SEED,
+    exact_p: tuple[float, float] | None = None,
+) -> pd.DataFrame:
     """Every quantitative claim about the sample, its check, result and verdict.
 
     Parameters
@@ -199,7 +224,10 @@ def claims_ledger(table: pd.DataFrame, *, draws: int = DEFAULT_DRAWS, seed: int 
     table : pandas.DataFrame
         Counts with bands ``Micro`` … ``Major`` in rows and the four outcomes in columns.
     draws, seed : int
-        Monte Carlo draws and seed for the test of independence.
+        Monte Carlo draws and seed for the test of independence, used when no exact p-value is given.
+    exact_p : tuple of float, optional
+        Exact conditional p-value of the X² test of independence and its error bound
+        (:func:`analysis.exact_results.load_exact_results`); the check then uses it instead of simulating.
 
     Returns
     -------
@@ -210,7 +238,7 @@ def claims_ledger(table: pd.DataFrame, *, draws: int = DEFAULT_DRAWS, seed: int 
     counts = validate_counts(table, name="claims table")
     checks = [
         _even_spread(counts),
-        _uneven_by_size(counts, draws, seed),
+        _uneven_by_size(counts, draws, seed, exact_p),
         _small_vulnerable(counts),
         _no_large_ceased(counts),
     ]

@@ -35,6 +35,8 @@ SOURCE_FIGURES = RAW / "source_figures"
 DERIVED_COUNTS = DERIVED / "table5_1_counts.csv"
 DERIVED_COUNTS_WIDE = DERIVED / "table5_1_counts_wide.csv"
 DERIVED_STATISTICS = DERIVED / "statistics.csv"
+#: Exact conditional p-values of Table 5.1, written by ``python -m analysis exact`` (minutes, not part of build).
+DERIVED_EXACT = DERIVED / "exact_tests.csv"
 MANIFEST = DERIVED / "manifest.json"
 
 CHAPTERS = ROOT / "chapters"

@@ -90,8 +90,10 @@ MAJOR_CEILING = 100_000_000
 CONFIDENCE = 0.95
 
 #: Convergence settings for Firth fits (tighter than firthmodels' 1e-4 defaults;
-#: much tighter and the constrained fits of ``lrt()`` stall in step-halving).
-_FIRTH_SETTINGS = {"max_iter": 200, "gtol": 1e-8, "xtol": 1e-8}
+#: much tighter and the constrained fits of ``lrt()`` stall in step-halving). The NumPy
+#: backend always: firthmodels switches to Numba kernels when Numba is installed (it is,
+#: for analysis.exact), which changes the results in the tenth significant digit.
+_FIRTH_SETTINGS = {"max_iter": 200, "gtol": 1e-8, "xtol": 1e-8, "backend": "numpy"}
 _PROFILE_SETTINGS = {"max_iter": 100, "tol": 1e-8}
 
 
@@ -478,7 +480,7 @@ def fit_ml(
 #: test stalls in step-halving at the strict tolerance. This happens when the
 #: estimate is already exact to about 1e-9 and rounding stops further progress
 #: (seen for tables with an empty cell next to a band of one or two charities).
-_LRT_FALLBACK_SETTINGS = ({"max_iter": 200, "gtol": 1e-6, "xtol": 1e-6},)
+_LRT_FALLBACK_SETTINGS = ({"max_iter": 200, "gtol": 1e-6, "xtol": 1e-6, "backend": "numpy"},)
 
 
 def _converged_firth_model(x: np.ndarray, y: np.ndarray, weights: np.ndarray) -> FirthLogisticRegression | None:

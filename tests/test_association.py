@@ -777,6 +777,17 @@ def test_sensitivity_table_gives_each_p_value_its_kind_and_bound():
         assert exact.loc[coding, "p_value"] == expected and exact.loc[coding, "p_bound"] == 0.0
 
 
+def test_sensitivity_table_places_given_exact_p_values_after_their_monte_carlo_rows():
+    given = {"Size × outcome": (2.0e-7, 2.0e-12), "Merged left out": (3.0e-8, 3.0e-13)}
+    table = association.sensitivity_analyses(REAL, draws=200, exact_p_values=given)
+    assert table["p_kind"].tolist() == [
+        "asymptotic", "Monte Carlo", "exact", "asymptotic", "exact", "asymptotic", "exact", "asymptotic", "Monte Carlo", "exact",
+    ]
+    added = table.iloc[[2, 9]]
+    assert added["coding"].tolist() == list(given)
+    assert list(zip(added["p_value"], added["p_bound"])) == list(given.values())
+
+
 def test_p_value_census_counts_tests_and_skips_intercepts():
     statistics = pd.DataFrame(
         {

@@ -7,6 +7,7 @@ import math
 import pandas as pd
 import pytest
 
+from analysis.exact_results import load_exact_results
 from analysis.claims import VERDICT_RULES, claims_ledger
 
 BANDS = pd.Index(["Micro", "Small", "Medium", "Large", "Major"], name="size_band")
@@ -83,6 +84,18 @@ def test_association_claim_uses_the_monte_carlo_upper_bound(ledger):
     few = claims_ledger(REBUILT, draws=50).set_index("claim_id").loc["uneven-by-size"]
     assert few["ci_high"] == pytest.approx(1 - 0.05 ** (1 / 50), rel=1e-12)
     assert few["verdict"] == "not supported"
+
+
+def test_association_claim_uses_the_exact_p_value_and_its_bound_when_given():
+    # the stored exact X² p-value of Table 5.1 (tests/test_exact_results.py checks it is fresh)
+    exact = load_exact_results().set_index(["table", "ordering"]).loc[("Table 5.1", "pearson")]
+    row = claims_ledger(REBUILT, exact_p=(exact.p_value, exact.error_bound)).set_index("claim_id").loc["uneven-by-size"]
+    assert row["p_value"] == exact.p_value
+    assert (row["ci_low"], row["ci_high"]) == (exact.p_value - exact.error_bound, exact.p_value + exact.error_bound)
+    assert row["verdict"] == "supported" and "Exact conditional" in row["check"]
+    # the verdict reads the upper end of the bound: a value whose bound reaches 0.05 does not count
+    borderline = claims_ledger(REBUILT, exact_p=(0.049, 0.002)).set_index("claim_id").loc["uneven-by-size"]
+    assert borderline["verdict"] == "not supported"
 
 
 def test_claims_outside_the_table_are_marked_not_checkable(ledger):

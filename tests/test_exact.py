@@ -1,4 +1,4 @@
-"""The exact conditional test (network algorithm) against independent computations.
+"""The exact conditional test (network met in the middle) against independent computations.
 
 References: full enumeration written here (itertools, not the network code),
 the enumeration of analysis.association for the 5 × 2 ceased table, R's
@@ -62,8 +62,8 @@ def brute_force_p_values(observed: np.ndarray) -> tuple[float, float, float]:
 
 
 def assert_within_bound(result, reference: float, slack: float = 1e-12) -> None:
-    """The reference lies in [p - bound, p], up to the reference's own rounding (``slack``, relative)."""
-    assert result.p_value - result.error_bound - slack * reference <= reference <= result.p_value + slack * reference
+    """The reference lies in [p - bound, p + bound], up to the reference's own rounding (``slack``, relative)."""
+    assert abs(result.p_value - reference) <= result.error_bound + slack * reference
 
 
 small_tables = st.integers(2, 4).flatmap(
@@ -86,8 +86,8 @@ def test_matches_brute_force_enumeration_on_small_tables(table):
         assert_within_bound(computed, reference)
 
 
-def test_error_bounds_are_tiny_and_non_negative():
-    result = exact_conditional_test(pd.DataFrame([[3, 1, 0], [1, 4, 2], [0, 2, 5]]))
+def test_error_bounds_are_tiny_and_non_negative_when_nothing_is_dropped():
+    result = exact_conditional_test(pd.DataFrame([[3, 1, 0], [1, 4, 2], [0, 2, 5]]), prune_below=0.0)
     for computed in result.results():
         assert 0 <= computed.error_bound <= 1e-10 * computed.p_value
 
@@ -110,12 +110,19 @@ def test_ceased_against_the_rest_matches_full_enumeration():
 #   fisher.test(t4)$p.value  # 0.158588266127932
 #   t5 <- matrix(c(0,3,5,0, 2,4,8,1, 7,5,1,0, 5,1,0,1, 3,1,0,0), nrow=5, byrow=TRUE)
 #   fisher.test(t5)$p.value  # 0.00190934141381112
+#   t6 <- matrix(c(2,0,1, 0,3,1, 1,1,0, 3,0,0, 0,2,1, 1,0,2), nrow=6, byrow=TRUE)
+#   fisher.test(t6)$p.value  # 0.0821090674031844
+#   t7 <- matrix(c(4,1,0, 1,5,2, 0,2,6, 3,0,1, 2,2,0, 0,1,3), nrow=6, byrow=TRUE)
+#   fisher.test(t7, workspace = 2e8)$p.value  # 0.00276881042209954
 R_FISHER = [
     ([[19, 7, 0, 2], [10, 7, 1, 0]], 0.355508251347256),
     ([[3, 1, 0], [1, 4, 2], [0, 2, 5]], 0.0465503450797568),
     ([[2, 5, 1], [4, 1, 0], [1, 2, 6], [3, 0, 2]], 0.0170158443123865),
     ([[1, 3, 4, 0], [3, 4, 7, 1], [6, 5, 2, 0], [4, 1, 0, 1], [2, 1, 0, 0]], 0.158588266127932),
     ([[0, 3, 5, 0], [2, 4, 8, 1], [7, 5, 1, 0], [5, 1, 0, 1], [3, 1, 0, 0]], 0.00190934141381112),
+    # six rows: three of them placed before the meeting point
+    ([[2, 0, 1], [0, 3, 1], [1, 1, 0], [3, 0, 0], [0, 2, 1], [1, 0, 2]], 0.0821090674031844),
+    ([[4, 1, 0], [1, 5, 2], [0, 2, 6], [3, 0, 1], [2, 2, 0], [0, 1, 3]], 0.00276881042209954),
 ]
 
 
@@ -124,12 +131,28 @@ def test_probability_ordering_matches_r_fisher_test(table, r_p_value):
     assert exact_conditional_test(pd.DataFrame(table)).probability.p_value == pytest.approx(r_p_value, rel=1e-12)
 
 
-def test_x2_and_g2_orderings_match_enumeration_on_a_moderate_table():
-    table = np.array(R_FISHER[2][0])  # 4 x 3, N = 27: thousands of tables, listed by brute force
+@pytest.mark.parametrize("which", [2, 5])
+def test_x2_and_g2_orderings_match_enumeration_on_moderate_tables(which):
+    # 4 x 3 (N = 27) and 6 x 3 (N = 18): thousands of tables, listed by brute force
+    table = np.array(R_FISHER[which][0])
     reference = brute_force_p_values(table)
     result = exact_conditional_test(pd.DataFrame(table))
     assert_within_bound(result.pearson, reference[1])
     assert_within_bound(result.likelihood_ratio, reference[2])
+
+
+def test_dropped_bounds_are_counted_in_the_error_bound():
+    # a coarse pruning threshold drops real probability: the error bound must still cover the exact value,
+    # and the default threshold must leave a far smaller bound
+    table = pd.DataFrame(R_FISHER[4][0])
+    reference = R_FISHER[4][1]
+    coarse = exact_conditional_test(table, prune_below=1e-3)
+    assert coarse.prune_below < 1e-3  # the dropped part was too large at first, so the threshold was lowered
+    assert abs(coarse.probability.p_value - reference) <= coarse.probability.error_bound + 1e-12 * reference
+    default = exact_conditional_test(table)
+    for computed in default.results():  # dropped bounds at most 1e-5 of the p-value, plus rounding
+        assert computed.error_bound <= 1.01e-5 * computed.p_value
+    assert exact_conditional_test(table, prune_below=0.0).probability.error_bound <= 1e-10 * reference
 
 
 def test_monte_carlo_estimate_covers_the_exact_value():
@@ -145,5 +168,5 @@ def test_monte_carlo_estimate_covers_the_exact_value():
 
 def test_budget_error_names_the_margins_and_the_work():
     table = pd.DataFrame(R_FISHER[3][0])
-    with pytest.raises(NetworkBudgetError, match=r"^exact test: the network for row totals .* needs more than [\d,]+ steps"):
+    with pytest.raises(NetworkBudgetError, match=r"^exact test: the network for row totals .* needs [\d,]+ steps \(budget 1,000"):
         exact_conditional_test(table, max_work=1_000)
