@@ -141,6 +141,15 @@ def test_x2_and_g2_orderings_match_enumeration_on_moderate_tables(which):
     assert_within_bound(result.likelihood_ratio, reference[2])
 
 
+def test_columns_with_equal_totals_are_computed_once_and_counted_for_every_arrangement():
+    # all three column totals are 5, and the rows differ: nodes that only swap columns are merged
+    table = np.array([[2, 1, 1], [0, 2, 1], [1, 0, 2], [1, 1, 0], [1, 1, 1]])
+    assert len(set(table.sum(axis=0))) == 1
+    result = exact_conditional_test(pd.DataFrame(table), prune_below=0.0)
+    for computed, reference in zip(result.results(), brute_force_p_values(table)):
+        assert_within_bound(computed, reference)
+
+
 def test_dropped_bounds_are_counted_in_the_error_bound():
     # a coarse pruning threshold drops real probability: the error bound must still cover the exact value,
     # and the default threshold must leave a far smaller bound
