@@ -59,9 +59,9 @@ dropped part is more than ``dropped_share`` of the p-value (1e-5 by default),
 the ordering is computed again with a threshold lowered in proportion.
 
 Costs. For Table 5.1 (231 charities, about 4.9 × 10¹³ tables) the meeting
-point lies after the two largest rows: about 2.1 × 10⁸ past states and
-8.9 × 10⁹ future pairs before pruning, of which 3 to 6 × 10⁹ per ordering are
-still merged one by one, so the whole table takes minutes, not seconds; see
+point lies after the two largest rows. With the column swap, each ordering
+lists about 1.1 × 10⁸ past states and merges 2 to 3 × 10⁹ past-future pairs
+one by one, so the three orderings take about a minute on two cores; see
 ``python tests/benchmark.py --exact``. The compiled kernels use Numba; they are
 cached on disk after the first call.
 
