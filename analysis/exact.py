@@ -27,9 +27,10 @@ end, it meets in the middle, at the node reached after all but three rows:
 * the *past* of a meeting node is every way of placing the first rows that
   leads to it, sorted by value; the future of a meeting node is one more row
   (an edge) followed by a sorted list of the child node;
-* each pair is counted by merging two sorted lists, so a tail probability
-  costs one pass over the pairs that can reach the threshold, never a sum over
-  every table;
+* each pair is counted by merging two sorted lists (the past side through a
+  grid of bucket starts, so each look-up costs a step or two), so a tail
+  probability costs one pass over the pairs that can reach the threshold,
+  never a sum over every table;
 * columns with equal totals are interchangeable (swapping them keeps every
   table's probability, X² and G²), so of the meeting nodes that differ only by
   such a swap one is computed and counted for all (Table 5.1's Decreased and
@@ -58,9 +59,9 @@ dropped part is more than ``dropped_share`` of the p-value (1e-5 by default),
 the ordering is computed again with a threshold lowered in proportion.
 
 Costs. For Table 5.1 (231 charities, about 4.9 × 10¹³ tables) the meeting
-point lies after the two largest rows: about 2.1 × 10⁸ past states and
-8.9 × 10⁹ future pairs before pruning, of which 3 to 6 × 10⁹ per ordering are
-still merged one by one, so the whole table takes minutes, not seconds; see
+point lies after the two largest rows. With the column swap, each ordering
+lists about 1.1 × 10⁸ past states and merges 2 to 3 × 10⁹ past-future pairs
+one by one, so the three orderings take about a minute on two cores; see
 ``python tests/benchmark.py --exact``. The compiled kernels use Numba; they are
 cached on disk after the first call.
 
@@ -90,7 +91,7 @@ from analysis.contingency import validate_counts
 DEFAULT_WORK_BUDGET = 20_000_000_000
 
 #: First threshold below which a state or block of pairs is dropped and its bound added to the error.
-DEFAULT_PRUNE_BELOW = 1e-13
+DEFAULT_PRUNE_BELOW = 1e-30
 
 #: Default largest share of the p-value that the dropped bounds may take.
 DEFAULT_DROPPED_SHARE = 1e-5
@@ -109,7 +110,7 @@ _SAFETY = 64
 _LOG_SAFETY = 1e-6
 _TINY = 1e-300
 #: Meeting nodes per call of the compiled kernel (signals are handled between calls).
-_NODES_PER_CALL = 256
+_NODES_PER_CALL = 1024
 
 
 class NetworkBudgetError(ValueError):
@@ -313,17 +314,20 @@ def _search_first_below(values, start, end, limit):
     return start
 
 
-@numba.njit(cache=True)
-def _search_first_at_least(values, end, limit):
-    """First index in [0, end) of an ascending array whose value is at least ``limit``."""
-    start = 0
-    while start < end:
-        middle = (start + end) // 2
-        if values[middle] < limit:
-            start = middle + 1
-        else:
-            end = middle
-    return start
+@numba.njit(cache=True, inline="always")
+def _first_at_least(values, count, grid, bounds, lowest, scale_inverse, limit):
+    """First index of the ascending ``values[:count]`` at least ``limit``, via a grid of bucket starts."""
+    if limit <= lowest:
+        return 0
+    cell = int((limit - lowest) * scale_inverse)
+    if cell >= grid.shape[0]:
+        cell = grid.shape[0] - 1
+    while cell > 0 and bounds[cell] > limit:
+        cell -= 1
+    index = grid[cell]
+    while index < count and values[index] < limit:
+        index += 1
+    return index
 
 
 @numba.njit(cache=True)
@@ -435,6 +439,18 @@ def _meet(nodes, node_order, columns, lists, lengths, list_log_weight, list_valu
             for i in range(n_kept - 1, -1, -1):
                 past_tail[i] = past_tail[i + 1] + math.exp(kept_weights[i] - peak)
             lowest, highest = kept_values[0], kept_values[n_kept - 1]
+            # bucket starts over [lowest, highest]: bounds[g] = lowest + g * width, grid[g] = first index >= bounds[g]
+            n_cells = 4 * n_kept + 1
+            width = (highest - lowest) / n_cells if highest > lowest else 1.0
+            scale_inverse = 1.0 / width
+            bounds = np.empty(n_cells)
+            grid = np.empty(n_cells, np.int64)
+            position_in = 0
+            for cell in range(n_cells):
+                bounds[cell] = lowest + cell * width
+                while position_in < n_kept and kept_values[position_in] < bounds[cell]:
+                    position_in += 1
+                grid[cell] = position_in
             child = np.empty(n_columns, np.int64)
             for k in range(lengths[edge_row]):
                 if not _fits(lists[edge_row, k], margins):
@@ -471,8 +487,6 @@ def _meet(nodes, node_order, columns, lists, lengths, list_log_weight, list_valu
                 if top == stop:
                     continue
                 high_cut, low_cut = threshold + eta - shift, threshold - eta - shift
-                sure_index = _search_first_at_least(kept_values, n_kept, low_cut - child_values[top])
-                edge_index = sure_index
                 negligible = prune_below / scale
                 edge_sure = 0.0
                 edge_ambiguous = 0.0
@@ -481,11 +495,12 @@ def _meet(nodes, node_order, columns, lists, lengths, list_log_weight, list_valu
                     weight = child_cumulative[i] - done
                     done = child_cumulative[i]
                     value = child_values[i]
-                    # values fall as i rises, so both indices only move forward
-                    while sure_index < n_kept and kept_values[sure_index] < high_cut - value:
-                        sure_index += 1
-                    while edge_index < sure_index and kept_values[edge_index] < low_cut - value:
-                        edge_index += 1
+                    sure_index = _first_at_least(kept_values, n_kept, grid, bounds, lowest, scale_inverse,
+                                                 high_cut - value)
+                    # past states within 2 eta below are ambiguous (rare: eta is a few ulps)
+                    edge_index = sure_index
+                    while edge_index > 0 and kept_values[edge_index - 1] >= low_cut - value:
+                        edge_index -= 1
                     edge_sure += weight * past_tail[sure_index]
                     edge_ambiguous += weight * (past_tail[edge_index] - past_tail[sure_index])
                     # the rest of the window is worth at most its weight times this tail
