@@ -391,9 +391,10 @@ def _past_states(placed, lists, lengths, list_log_weight, list_value, n_past_row
 def _meet(nodes, node_order, columns, lists, lengths, list_log_weight, list_value, n_past_rows, term, log_factorial,
           row_totals, start_log_weight, future_log_mgf, future_largest, future_smallest, future_log_total, lambdas,
           child_index, child_offsets, child_values, child_cumulative, child_log_total, stride, threshold, eta,
-          prune_below, log_prune):
+          prune_below):
     """Tail probability through each meeting node: surely extreme, ambiguous, dropped; states and pairs merged."""
     n_nodes, n_columns = nodes.shape
+    log_prune = math.log(prune_below) if prune_below > 0 else -math.inf
     n_lambdas = lambdas.shape[0]
     edge_row = n_past_rows
     sure = np.zeros(n_nodes)
@@ -472,15 +473,7 @@ def _meet(nodes, node_order, columns, lists, lengths, list_log_weight, list_valu
                 window = child_cumulative[stop - 1]
                 # the top of the window, while its weight times every kept past state is negligible: one block
                 limit = done + prune_below / (scale * past_tail[0])
-                top = first
-                low_index, high_index = first, stop
-                while low_index < high_index:
-                    middle = (low_index + high_index) // 2
-                    if child_cumulative[middle] < limit:
-                        low_index = middle + 1
-                    else:
-                        high_index = middle
-                top = low_index
+                top = first + np.searchsorted(child_cumulative[first:stop], limit)
                 if top > first:
                     node_dropped += scale * (child_cumulative[top - 1] - done) * past_tail[0]
                     done = child_cumulative[top - 1]
@@ -720,7 +713,7 @@ def _tail(network: _Network, ordering: str, threshold: float, prune_below: float
             network.meeting_nodes, chunk, columns, network.cells, network.lengths, network.log_weights, values,
             meeting, term, network.log_factorial, rows, network.start_log_weight, log_mgf, largest, smallest,
             log_total, lambdas, network.child_index, offsets, child_values, cumulative, child_log_total,
-            network.stride, threshold, eta, prune_below, math.log(prune_below) if prune_below > 0 else -math.inf,
+            network.stride, threshold, eta, prune_below,
         ))
     sure, ambiguous, dropped, n_states, n_pairs = (np.sum(arrays, axis=0) for arrays in zip(*parts))
     return _Tail(

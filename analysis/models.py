@@ -480,7 +480,7 @@ def fit_ml(
 #: test stalls in step-halving at the strict tolerance. This happens when the
 #: estimate is already exact to about 1e-9 and rounding stops further progress
 #: (seen for tables with an empty cell next to a band of one or two charities).
-_LRT_FALLBACK_SETTINGS = ({"max_iter": 200, "gtol": 1e-6, "xtol": 1e-6, "backend": "numpy"},)
+_LRT_FALLBACK_SETTINGS = ({**_FIRTH_SETTINGS, "gtol": 1e-6, "xtol": 1e-6},)
 
 
 def _converged_firth_model(x: np.ndarray, y: np.ndarray, weights: np.ndarray) -> FirthLogisticRegression | None:

@@ -7,8 +7,8 @@ import math
 import pandas as pd
 import pytest
 
-from analysis.exact_results import load_exact_results
 from analysis.claims import VERDICT_RULES, claims_ledger
+from analysis.exact_results import load_exact_results
 
 BANDS = pd.Index(["Micro", "Small", "Medium", "Large", "Major"], name="size_band")
 
