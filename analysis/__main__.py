@@ -1,6 +1,9 @@
-"""Command line: ``python -m analysis {build,verify,render,exact}``.
+"""Command line: ``python -m analysis {build,verify,notebooks,render,exact}``.
 
 - ``build``: rerun every analysis from raw data and write ``data/derived``.
+- ``notebooks``: execute every chapter whose notebook is out of date
+  (``--force``: every chapter) into ``chapters/<name>.ipynb``, which Quarto
+  renders; Quarto's pre-render step runs it before every render.
 - ``exact``: compute the exact conditional p-values of Table 5.1 (minutes)
   and write ``data/derived/exact_tests.csv``.
 - ``verify``: rebuild in a clean folder and compare with the committed
@@ -88,6 +91,13 @@ def _exact() -> int:
     return 0
 
 
+def _notebooks(force: bool) -> int:
+    from analysis.notebooks import refresh_book
+
+    refresh_book(force=force, report=lambda line: print(line, flush=True))
+    return 0
+
+
 def _render(quarto_arguments: list[str]) -> int:
     status = _build()
     quarto = shutil.which("quarto")
@@ -104,6 +114,8 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("build", help="rerun every analysis from raw data into data/derived")
     commands.add_parser("verify", help="rebuild in a clean folder and compare with the committed manifest")
     commands.add_parser("exact", help="compute the exact p-values of Table 5.1 (minutes) into data/derived")
+    notebooks = commands.add_parser("notebooks", help="execute every out-of-date chapter into its notebook (chapters/*.ipynb)")
+    notebooks.add_argument("--force", action="store_true", help="execute every chapter, current or not")
     commands.add_parser(
         "render",
         help="build, then render the book with Quarto; further arguments go to `quarto render`",
@@ -121,6 +133,8 @@ def main(argv: list[str] | None = None) -> int:
             return _verify()
         if arguments.command == "exact":
             return _exact()
+        if arguments.command == "notebooks":
+            return _notebooks(arguments.force)
         return _render(quarto_arguments)
     except (CompendiumError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)

@@ -32,6 +32,7 @@ import pandas as pd
 import yaml
 
 from analysis import config
+from analysis.notebooks import chapter_source
 
 #: Kinds of exercise the book uses.
 KINDS: tuple[str, ...] = ("discussion", "data")
@@ -197,7 +198,9 @@ def _exercise(line: str, where: str, expected: int) -> Exercise:
 
 
 def book_parts(quarto_config: Path = config.QUARTO_CONFIG) -> list[tuple[str, str]]:
-    """``(part title, chapter path)`` for every chapter inside a part of the book, in book order.
+    """``(part title, chapter source)`` for every chapter inside a part of the book, in book order.
+
+    A chapter the book lists as its executed notebook is read from its ``.qmd`` source.
 
     Examples
     --------
@@ -206,7 +209,7 @@ def book_parts(quarto_config: Path = config.QUARTO_CONFIG) -> list[tuple[str, st
     """
     book = yaml.safe_load(Path(quarto_config).read_text(encoding="utf-8"))["book"]
     return [
-        (entry["part"], chapter)
+        (entry["part"], chapter_source(chapter))
         for entry in book.get("chapters", [])
         if isinstance(entry, dict) and "part" in entry
         for chapter in entry.get("chapters", [])
