@@ -1,32 +1,21 @@
-"""Never-stale reuse of chapter results: a fingerprint of the inputs, Quarto's freeze guard, a results cache.
+"""Never-stale reuse of results: a fingerprint of the inputs, Quarto's freeze guard, a results cache.
 
-Quarto executes every chapter once per output format, and with ``execute:
-freeze: auto`` it reuses a chapter's stored results (``_freeze/``) until the
-chapter's own source changes, but not when the code or data it calls change.
-Everything a chapter computes depends only on the *inputs*: the ``analysis``
+Everything the book computes depends only on the *inputs*: the ``analysis``
 package, the data and the locked environment. Their fingerprint
 (:func:`input_fingerprint`) decides what may be reused:
 
+- the chapter notebooks record it with the book's sources
+  (:func:`analysis.notebooks.book_fingerprint`) and are executed again when it
+  changes;
 - :func:`guard_freeze` runs before every render (``project: pre-render`` in
-  ``_quarto.yml``, via ``chapters/_scripts/guard_freeze.py``) and deletes ``_freeze/``
-  whenever the fingerprint differs from the one it was made with, so a change
-  to any input reaches every chapter on the next render;
+  ``_quarto.yml``) and deletes ``_freeze/``, where Quarto keeps the results of
+  the pages it executes itself (``execute: freeze: auto``), whenever the
+  fingerprint differs from the one they were made with;
 - :func:`cached` keeps the results of expensive calls on disk under the
-  fingerprint, so the second output format of a render (and the chapter
-  tests) reuse the first one's results instead of recomputing them.
+  fingerprint, so executing a chapter again with the same inputs (``--force``,
+  the chapter tests) loads them instead of recomputing them.
 
-The book also keeps each chapter's Jupyter kernel alive between its two
-output formats (``execute: daemon`` in ``_quarto.yml``). Quarto restarts a
-kept-alive kernel when the modification time of any module it has imported
-has changed (the ``kernel_deps`` check in quarto-cli's
-``src/resources/jupyter/notebook.py``), which covers edits to ``analysis/``
-and to installed packages but not to ``data/``; so when the inputs changed,
-:func:`guard_freeze` also renews the modification time of
-``analysis/__init__.py``, which every chapter imports, and no kernel that
-read the old data survives into the next render.
-
-This module uses the standard library only: the pre-render step runs it with
-whatever Python Quarto finds.
+This module uses the standard library only.
 
 Examples
 --------
@@ -38,7 +27,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import os
 import pickle
 import shutil
 from collections.abc import Callable
@@ -126,17 +114,9 @@ def guard_freeze(root: Path = config.ROOT) -> str:
         return "reused"
     shutil.rmtree(root / "_freeze", ignore_errors=True)
     shutil.rmtree(root / ".cache" / "results", ignore_errors=True)
-    _restart_kept_kernels(root)
     stamp.parent.mkdir(parents=True, exist_ok=True)
     stamp.write_text(fingerprint + "\n", encoding="utf-8")
     return "invalidated"
-
-
-def _restart_kept_kernels(root: Path) -> None:
-    """Make Quarto restart any chapter kernel still alive from an earlier render (see the module notes)."""
-    package = root / "analysis" / "__init__.py"
-    if package.is_file():
-        os.utime(package)
 
 
 @functools.cache

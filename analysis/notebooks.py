@@ -156,10 +156,10 @@ def _book_entries(root: Path) -> list[str]:
             if isinstance(entry, str):
                 names.append(entry)
             elif isinstance(entry, dict):
-                walk(entry.get("chapters", []))
+                walk(entry.get("chapters") or [])
 
-    walk(book.get("chapters", []))
-    walk(book.get("appendices", []))
+    walk(book.get("chapters") or [])
+    walk(book.get("appendices") or [])
     return names
 
 

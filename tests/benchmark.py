@@ -7,18 +7,19 @@ project's dependencies. Ratios, not absolute seconds, are what carry over
 between machines. Nothing here asserts a time; this is a measurement script,
 not a test (pytest does not collect it).
 
-What a render costs, without Quarto: Quarto executes every chapter once per
-output format. Without a kept-alive kernel each run starts a fresh kernel:
-"execute every chapter, pass 1" is the first format of a cold render (empty
-results cache), "pass 2" the second format (expensive results loaded from
-``.cache/results``). With ``execute: daemon`` (the book's setting) a chapter's
-second format runs in the first one's kernel after Quarto's reset: "both
-formats, one kept-alive kernel per chapter" is what a cold render's execution
-costs then. The pre-render guard is the caching decision every render pays.
-``--chapters`` adds a table per chapter (kernel start, first run with
-Quarto's set-up, second run in the same kernel); ``--imports`` one of what
-each chapter's set-up cell costs in a fresh process after Quarto's own
-set-up (imports and loading).
+What a render costs, without Quarto: every chapter with code is executed once
+into its notebook (``python -m analysis notebooks``, two chapters at a time),
+which Quarto renders in both formats without executing it. "execute every
+chapter notebook (results cache empty)" is what a render pays when every input
+changed; "(results cached)" when only prose changed. The pre-render step with
+every notebook current is the caching decision every render pays. Quarto still
+executes two pages itself, once per format: "the two pages Quarto executes"
+times one execution of each in a fresh kernel (Quarto's own launch cost per
+execution is not included; it cannot be measured without Quarto).
+``--chapters`` adds a table per chapter (one execution into its notebook,
+kernel start included, results cache emptied first); ``--imports`` one of what
+each chapter's set-up cell costs in a fresh process after Quarto's own set-up
+(imports and loading).
 """
 
 from __future__ import annotations
@@ -34,28 +35,21 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 
 FLOOR = "import numpy, pandas, scipy.stats, statsmodels.api, matplotlib, seaborn, firthmodels, yaml, tabulate, bibtexparser"
-EXECUTE_CHAPTERS = (
-    "import sys; sys.path.insert(0, 'tests'); import qmd, book; "
-    "[qmd.execute(path) for path in book.chapter_files() if qmd.parse(path).blocks]"
-)
 CLEAR_RESULTS = "import shutil; shutil.rmtree('.cache/results', ignore_errors=True); "
-EXECUTE_BOTH_FORMATS = (
-    "import sys; sys.path.insert(0, 'tests'); import qmd, book; "
-    "[qmd.execute_passes(path, passes=2) for path in book.chapter_files() if qmd.parse(path).blocks]"
+REFRESH_NOTEBOOKS = "from analysis.notebooks import refresh_notebooks; refresh_notebooks(force=True)"
+EXECUTE_QUARTO_PAGES = (
+    "import sys; sys.path.insert(0, 'tests'); import qmd; "
+    "[qmd.execute(page) for page in ('index.qmd', 'chapters/reproducibility.qmd')]"
 )
 
 COMMANDS: dict[str, list[str]] = {
     "import floor (dependencies only)": [PYTHON, "-c", FLOOR],
     "python -m analysis build": [PYTHON, "-m", "analysis", "build"],
     "python -m analysis verify": [PYTHON, "-m", "analysis", "verify"],
-    "execute every chapter, pass 1 (results cache empty)": [PYTHON, "-c", CLEAR_RESULTS + EXECUTE_CHAPTERS],
-    "execute every chapter, pass 2 (results cached)": [PYTHON, "-c", EXECUTE_CHAPTERS],
-    "execute every chapter, both formats, one kept-alive kernel per chapter (results cache empty)": [
-        PYTHON,
-        "-c",
-        CLEAR_RESULTS + EXECUTE_BOTH_FORMATS,
-    ],
-    "pre-render guard, inputs unchanged (caching decision)": [PYTHON, "-S", "chapters/_scripts/guard_freeze.py"],
+    "execute every chapter notebook, two at a time (results cache empty)": [PYTHON, "-c", CLEAR_RESULTS + REFRESH_NOTEBOOKS],
+    "execute every chapter notebook, two at a time (results cached)": [PYTHON, "-c", REFRESH_NOTEBOOKS],
+    "the two pages Quarto executes, once each (one format)": [PYTHON, "-c", EXECUTE_QUARTO_PAGES],
+    "pre-render step, every notebook current (caching decision)": [PYTHON, "chapters/_scripts/pre_render.py"],
     "test suite (pytest)": [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
 }
 
@@ -120,7 +114,9 @@ def chapter_setup_times(runs: int) -> dict[str, float]:
     import book
     import qmd
 
-    prelude = qmd.QUARTO_SETUP
+    from analysis.notebooks import QUARTO_SETUP
+
+    prelude = "\n".join(line for line in QUARTO_SETUP.splitlines() if not line.startswith("%"))  # no magics in plain Python
     floor = statistics.median(time_command([PYTHON, "-c", prelude], runs))
     times = {}
     for path in book.chapter_files():
@@ -132,26 +128,17 @@ def chapter_setup_times(runs: int) -> dict[str, float]:
     return times
 
 
-def chapter_timings() -> dict[str, tuple[float, float, float]]:
-    """Per chapter: kernel start, first run (Quarto's set-up included), second run in the same kernel.
+def chapter_timings() -> dict[str, float]:
+    """Seconds to execute each chapter into its notebook in a fresh kernel, one after another.
 
-    Measured in this process with the results cache emptied first, as in a cold render.
+    Measured in this process with the results cache emptied first, as when every input changed.
     """
     import shutil
 
-    sys.path.insert(0, str(ROOT / "tests"))
-    import book
-    import qmd
+    from analysis.notebooks import book_notebook_sources, execute_notebook
 
     shutil.rmtree(ROOT / ".cache" / "results", ignore_errors=True)
-    timings = {}
-    for path in book.chapter_files():
-        if not qmd.parse(path).blocks:
-            continue
-        first, second = qmd.execute_passes(path, passes=2)
-        seconds = first.metadata["seconds"]
-        timings[path.name] = (seconds["kernel start"], seconds["run"], second.metadata["seconds"]["run"])
-    return timings
+    return {source.name: execute_notebook(source).seconds for source in book_notebook_sources()}
 
 
 def main() -> None:
@@ -159,7 +146,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="runs per command (default 3)")
     parser.add_argument("--skip", action="append", default=[], help="skip commands whose name contains this text")
     parser.add_argument("--imports", action="store_true", help="also time each chapter's set-up cell")
-    parser.add_argument("--chapters", action="store_true", help="also time each chapter's two runs in one kernel")
+    parser.add_argument("--chapters", action="store_true", help="also time each chapter's execution into its notebook")
     parser.add_argument("--exact", action="store_true", help="time only the exact conditional test")
     arguments = parser.parse_args()
     if arguments.exact:
@@ -179,11 +166,10 @@ def main() -> None:
         print(f"| {name} | {median:.2f} | {median / floor:.1f}× |")
     if arguments.chapters:
         timings = chapter_timings()
-        print("\n| chapter | kernel start (s) | first run (s) | second run, same kernel (s) |\n|---|---:|---:|---:|")
-        for chapter, (start, first, second) in timings.items():
-            print(f"| {chapter} | {start:.2f} | {first:.2f} | {second:.2f} |")
-        totals = [sum(column) for column in zip(*timings.values())]
-        print(f"| all {len(timings)} chapters | {totals[0]:.2f} | {totals[1]:.2f} | {totals[2]:.2f} |")
+        print("\n| chapter | execution into its notebook, kernel start included (s) |\n|---|---:|")
+        for chapter, seconds in timings.items():
+            print(f"| {chapter} | {seconds:.2f} |")
+        print(f"| all {len(timings)} chapters, one after another | {sum(timings.values()):.2f} |")
     if arguments.imports:
         print("\n| chapter | set-up cell (s), after Quarto's set-up |\n|---|---:|")
         for chapter, seconds in chapter_setup_times(arguments.runs).items():

@@ -1,5 +1,9 @@
 """The book's structure as ``_quarto.yml`` declares it, for the book tests.
 
+A chapter the book lists as its executed notebook (``chapters/x.ipynb``) is
+given here by its source (``chapters/x.qmd``), which is what the tests read;
+:func:`listed_files` gives the entries as listed.
+
 Examples
 --------
 >>> files = chapter_files()
@@ -15,6 +19,7 @@ import yaml
 
 import qmd
 from analysis import config
+from analysis.notebooks import chapter_source
 
 
 def quarto_config() -> dict:
@@ -23,6 +28,10 @@ def quarto_config() -> dict:
 
 
 def _flatten(entries: list) -> list[str]:
+    return [chapter_source(name) for name in _listed(entries)]
+
+
+def _listed(entries: list) -> list[str]:
     files: list[str] = []
     for entry in entries:
         if isinstance(entry, str):
@@ -30,7 +39,7 @@ def _flatten(entries: list) -> list[str]:
         elif isinstance(entry, dict) and "part" in entry:
             if entry["part"].endswith(".qmd"):
                 files.append(entry["part"])
-            files.extend(_flatten(entry.get("chapters", [])))
+            files.extend(_listed(entry.get("chapters", [])))
         elif isinstance(entry, dict) and "href" in entry:
             files.append(entry["href"])
     return files
@@ -40,7 +49,7 @@ def parts() -> dict[str, list[Path]]:
     """Part title -> its chapter files, in book order."""
     book = quarto_config()["book"]
     return {
-        entry["part"]: [config.ROOT / name for name in entry.get("chapters", [])]
+        entry["part"]: [config.ROOT / chapter_source(name) for name in entry.get("chapters", [])]
         for entry in book["chapters"]
         if isinstance(entry, dict) and "part" in entry
     }
@@ -55,6 +64,12 @@ def chapter_files() -> list[Path]:
     """Every file of the book: chapters (parts flattened) then appendices."""
     book = quarto_config()["book"]
     return [config.ROOT / name for name in _flatten(book["chapters"])] + appendix_files()
+
+
+def listed_files() -> list[Path]:
+    """Every file ``_quarto.yml`` lists, as listed (notebooks as ``.ipynb``), in book order."""
+    book = quarto_config()["book"]
+    return [config.ROOT / name for name in _listed(book["chapters"]) + _listed(book.get("appendices", []))]
 
 
 def theme_anchors() -> set[str]:

@@ -3,11 +3,9 @@
 Quarto cannot be installed on the build machines, so the tests check a chapter
 the way Quarto would see it: the executable ``{python}`` cells in document
 order, each with its ``#|`` options, and every inline `` `{python} expr` ``
-expression at the point where it appears. :func:`execute` runs them all in a
-real Jupyter kernel (nbclient), in the chapter's own folder, as Quarto does,
-after the set-up cell that Quarto runs first in every kernel (pyplot imported,
-figure size and image format set), so that figures are displayed exactly as
-in a render.
+expression at the point where it appears. :func:`execute` runs a chapter in a
+real Jupyter kernel with the book's own engine (:mod:`analysis.notebooks`),
+which makes the very notebook Quarto renders.
 
 Examples
 --------
@@ -20,12 +18,16 @@ Examples
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 import yaml
+
+from analysis import notebooks
+from analysis.notebooks import ExecutedChapter
 
 CELL_OPEN = re.compile(r"^(?P<fence>`{3,})\{python(?P<attrs>[^}]*)\}\s*$")
 ANY_FENCE = re.compile(r"^(?P<fence>`{3,}|~{3,})")
@@ -144,166 +146,62 @@ def parse(path: Path) -> QuartoDocument:
     return parse_text(path.read_text(encoding="utf-8"), path)
 
 
-#: What Quarto's Jupyter engine runs in every kernel before the first cell
-#: (quarto-cli ``src/resources/jupyter/lang/python/setup.py``, reduced to what
-#: changes how outputs are displayed): pyplot is imported, which activates the
-#: inline backend, and the image format is chosen.
-QUARTO_SETUP = """\
-import matplotlib.pyplot as plt
-plt.rcParams['figure.figsize'] = (6.5, 4.0)
-plt.rcParams['figure.dpi'] = 96
-plt.rcParams['savefig.dpi'] = 96
-from matplotlib_inline.backend_inline import set_matplotlib_formats
-set_matplotlib_formats('png')
-import pandas as pd
-"""
+_EXECUTED: dict[Path, ExecutedChapter] = {}
 
 
-def to_notebook(document: QuartoDocument) -> nbformat.NotebookNode:
-    """Turn the executable blocks into a notebook, one code cell per block.
+def execute(path: Path) -> ExecutedChapter:
+    """Execute a chapter into its notebook with the book's own engine (:mod:`analysis.notebooks`).
 
-    The first cell is Quarto's own set-up (:data:`QUARTO_SETUP`, kind
-    ``"setup"``). Cells with ``eval: false`` are left out, as Quarto leaves
-    them unexecuted. Each cell keeps its origin (kind, line, label, options)
-    in its metadata.
+    This is exactly what the pre-render step writes to ``chapters/<name>.ipynb``
+    and Quarto renders; for the two pages Quarto executes itself (the preface
+    and the reproducibility appendix) it is what Quarto's Jupyter engine runs.
     """
-    notebook = nbformat.v4.new_notebook()
-    setup = nbformat.v4.new_code_cell(QUARTO_SETUP)
-    setup.metadata["qmd"] = {"kind": "setup", "line": 0, "label": None, "output": False, "include": False}
-    notebook.cells.append(setup)
-    for block in document.blocks:
-        if block.options.get("eval", True) is False:
-            continue
-        cell = nbformat.v4.new_code_cell(block.source)
+    return notebooks.execute_notebook(Path(path))
+
+
+def executed_chapter(path: Path) -> ExecutedChapter:
+    """:func:`execute`, once per chapter per test session (the chapter tests share the result)."""
+    path = Path(path).resolve()
+    if path not in _EXECUTED:
+        _EXECUTED[path] = execute(path)
+    return _EXECUTED[path]
+
+
+def annotated(chapter: ExecutedChapter) -> nbformat.NotebookNode:
+    """A copy of the chapter's notebook whose cells say where they come from, for ``tests/reader.py``.
+
+    Each cell gets ``metadata["qmd"]``: its kind (``"cell"`` for code,
+    ``"markdown"``, ``"raw"``), the source line where it starts, and its
+    ``label``, ``output`` and ``include`` options. The notebook Quarto renders
+    carries none of this (Quarto would print unknown metadata as attributes).
+    """
+    notebook = copy.deepcopy(chapter.notebook)
+    for cell, line in zip(notebook.cells, chapter.lines, strict=True):
+        options = notebooks.cell_options(cell)
         cell.metadata["qmd"] = {
-            "kind": block.kind,
-            "line": block.line,
-            "label": block.label,
-            "output": block.options.get("output"),
-            "include": block.options.get("include", True),
+            "kind": "cell" if cell.cell_type == "code" else cell.cell_type,
+            "line": line,
+            "label": options.get("label"),
+            "output": options.get("output"),
+            "include": options.get("include", True),
         }
-        notebook.cells.append(cell)
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     return notebook
-
-
-class ChapterExecutionError(AssertionError):
-    """A chapter's cell or inline expression raised in the kernel."""
-
-
-#: What Quarto runs between two executions of a document in a kernel it keeps
-#: alive (``execute: daemon``): its Python clean-up cell and the next set-up
-#: cell both run ``%reset`` (quarto-cli ``src/resources/jupyter/lang/python/``
-#: ``cleanup.py`` and ``setup.py``), which deletes every variable but keeps
-#: every imported module, and with it any state held at module level.
-QUARTO_RESET = "%reset"
-
-
-def execute(path: Path, timeout: int = 600) -> nbformat.NotebookNode:
-    """Run every cell and inline expression of a chapter in a fresh Jupyter kernel.
-
-    Parameters
-    ----------
-    path : Path
-        The ``.qmd`` file. The kernel's working folder is the file's folder,
-        as in a Quarto render.
-    timeout : int
-        Seconds allowed per cell.
-
-    Returns
-    -------
-    nbformat.NotebookNode
-        The executed notebook, outputs included.
-
-    Raises
-    ------
-    ChapterExecutionError
-        Naming the chapter, the line and label of the failing cell, and the
-        error the kernel reported.
-    """
-    return execute_passes(path, passes=1, timeout=timeout)[0]
-
-
-def execute_passes(path: Path, passes: int = 2, timeout: int = 600) -> list[nbformat.NotebookNode]:
-    """Run a chapter ``passes`` times in one kernel, as Quarto does for its formats with ``execute: daemon``.
-
-    Each pass is a fresh notebook (Quarto's set-up first, then the chapter);
-    between passes the namespace is reset as Quarto resets it
-    (:data:`QUARTO_RESET`), while imported modules stay loaded.
-
-    Returns
-    -------
-    list of nbformat.NotebookNode
-        One executed notebook per pass, in order; each records its wall time
-        in ``metadata["seconds"]`` (``"kernel start"``, first pass only, and
-        ``"run"``, Quarto's set-up included).
-    """
-    import time
-
-    from nbclient import NotebookClient
-
-    document = parse(path)
-    notebooks = [to_notebook(document) for _ in range(passes)]
-    client = NotebookClient(
-        notebooks[0],
-        timeout=timeout,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(Path(path).parent)}},
-    )
-    start = time.perf_counter()
-    with client.setup_kernel():
-        notebooks[0].metadata["seconds"] = {"kernel start": time.perf_counter() - start}
-        for number, notebook in enumerate(notebooks):
-            if number:
-                _run(client, _reset_notebook(), path)
-            start = time.perf_counter()
-            _run(client, notebook, path)
-            notebook.metadata.setdefault("seconds", {})["run"] = time.perf_counter() - start
-    return notebooks
-
-
-def _reset_notebook() -> nbformat.NotebookNode:
-    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(QUARTO_RESET)])
-    notebook.cells[0].metadata["qmd"] = {"kind": "reset", "line": 0, "label": None, "output": False, "include": False}
-    return notebook
-
-
-def _run(client, notebook: nbformat.NotebookNode, path: Path) -> None:
-    """Execute ``notebook``'s cells in ``client``'s running kernel, naming the failing cell on error."""
-    from nbclient.exceptions import CellExecutionError
-
-    client.nb = notebook
-    for index, cell in enumerate(notebook.cells):
-        try:
-            client.execute_cell(cell, index)
-        except CellExecutionError as error:
-            origin = cell.metadata["qmd"]
-            where = f"{origin['kind']} at line {origin['line']}" + (f" (label {origin['label']})" if origin["label"] else "")
-            raise ChapterExecutionError(f"{Path(path).name}: {where} failed:\n{error}") from None
-
-
-_EXECUTED: dict[Path, list[nbformat.NotebookNode]] = {}
 
 
 def executed(path: Path) -> nbformat.NotebookNode:
-    """:func:`execute`, once per chapter per test session (the chapter tests share the result).
-
-    The chapter is run twice in one kernel (:func:`execute_passes`), as a
-    render of both formats runs it; this is the first run, in a fresh kernel.
-    """
-    return _passes(path)[0]
+    """The annotated notebook (:func:`annotated`) of :func:`executed_chapter`."""
+    return annotated(executed_chapter(path))
 
 
-def reexecuted(path: Path) -> nbformat.NotebookNode:
-    """The second run of :func:`executed`'s chapter, in the same kernel after Quarto's reset."""
-    return _passes(path)[1]
-
-
-def _passes(path: Path) -> list[nbformat.NotebookNode]:
-    path = Path(path).resolve()
-    if path not in _EXECUTED:
-        _EXECUTED[path] = execute_passes(path, passes=2)
-    return _EXECUTED[path]
+def inline_values(notebook: nbformat.NotebookNode) -> list[tuple[int, str, str]]:
+    """``(line, expression, text shown)`` for every inline expression, as Quarto substitutes it."""
+    values = []
+    for cell in notebook.cells:
+        for item in cell.metadata.get("user_expressions", []):
+            data = item["result"].get("data", {})
+            shown = data.get("text/markdown", data.get("text/plain", ""))
+            values.append((cell.metadata.get("qmd", {}).get("line", 0), item["expression"], shown))
+    return values
 
 
 def asis_markdown(notebook: nbformat.NotebookNode) -> str:

@@ -5,7 +5,8 @@ Quarto turns into a page: a figure cell with two images becomes sub-figures
 "(a)" and "(b)"; a ``text/plain`` result or a ``print`` becomes a raw output
 block; a table whose separator gives a column fewer characters than its
 longest word overprints the next column in the PDF. Each function here takes
-an executed notebook (from :func:`qmd.execute`) and returns the problems it
+an executed notebook (from :func:`qmd.executed`, which marks each cell with
+its place in the chapter) and returns the problems it
 finds, each naming the chapter, the line and the cell, so a test can assert
 that the list is empty.
 
@@ -48,7 +49,7 @@ def _where(chapter: str, cell: nbformat.NotebookNode) -> str:
 def _shown(cell: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
     """The outputs of ``cell`` that reach the page (Quarto's ``include``/``output`` options)."""
     origin = cell.metadata["qmd"]
-    if origin["kind"] == "setup" or origin.get("include") is False or origin.get("output") is False:
+    if origin.get("include") is False or origin.get("output") is False:
         return []
     return [output for output in cell.get("outputs", []) if output.get("output_type") != "error"]
 
@@ -83,7 +84,7 @@ def figure_problems(notebook: nbformat.NotebookNode, chapter: str) -> list[str]:
 
 
 def output_problems(notebook: nbformat.NotebookNode, chapter: str) -> list[str]:
-    """Every visible output is Markdown, an image, or an inline value.
+    """Every visible output of a code cell is Markdown or an image.
 
     A ``text/plain`` result (a list, a string, a DataFrame printed as text),
     a ``print`` or anything written to stderr becomes a raw output block on
@@ -94,8 +95,6 @@ def output_problems(notebook: nbformat.NotebookNode, chapter: str) -> list[str]:
         origin = cell.metadata["qmd"]
         for output in _shown(cell):
             kind = output.get("output_type")
-            if origin["kind"] == "inline":
-                continue
             if kind == "stream":
                 if origin.get("output") == "asis" and output.get("name") == "stdout":
                     continue
@@ -212,47 +211,8 @@ def identifier_problems(notebook: nbformat.NotebookNode, chapter: str) -> list[s
     """No internal identifier (snake_case or camelCase name) in visible Markdown, outside code."""
     problems = []
     for cell in notebook.cells:
-        if cell.metadata["qmd"]["kind"] == "inline":
-            continue
         for text in markdown_outputs(cell):
             names = sorted(set(_IDENTIFIER.findall(_CODE.sub(" ", text))))
             if names:
                 problems.append(f"{_where(chapter, cell)} shows internal identifiers outside code: {names}")
-    return problems
-
-
-def _comparable(output: nbformat.NotebookNode) -> dict:
-    """An output without its execution count, which only numbers the kernel's requests."""
-    return {key: value for key, value in output.items() if key != "execution_count"}
-
-
-def rerun_problems(first: nbformat.NotebookNode, second: nbformat.NotebookNode, chapter: str) -> list[str]:
-    """Cells and inline values that a second run in the same kernel shows differently from the first.
-
-    Quarto runs a chapter once per output format; kept alive between them
-    (``execute: daemon``), the kernel is reset (variables deleted) but keeps
-    its imported modules, so a chapter that leaves state at module level
-    (an rcParams change, a counter, an unseeded draw) would show the PDF reader
-    something else than the website reader.
-
-    Examples
-    --------
-    >>> cell = nbformat.v4.new_code_cell("n")
-    >>> cell.metadata["qmd"] = {"kind": "inline", "line": 3, "label": None, "output": None, "include": True}
-    >>> cell.outputs = [nbformat.v4.new_output("execute_result", {"text/plain": "1"}, execution_count=1)]
-    >>> again = nbformat.from_dict(cell)
-    >>> again.outputs = [nbformat.v4.new_output("execute_result", {"text/plain": "2"}, execution_count=9)]
-    >>> rerun_problems(nbformat.v4.new_notebook(cells=[cell]), nbformat.v4.new_notebook(cells=[again]), "x.qmd")
-    ['x.qmd: line 3 (unlabelled cell) shows something else when run again in the same kernel: 2']
-    """
-    problems = []
-    for before, after in zip(first.cells, second.cells, strict=True):
-        if before.metadata["qmd"]["kind"] == "setup":
-            continue
-        if [_comparable(output) for output in before.get("outputs", [])] != [_comparable(output) for output in after.get("outputs", [])]:
-            shown = after.get("outputs", [])
-            problems.append(
-                f"{_where(chapter, after)} shows something else when run again in the same kernel: "
-                + (_snippet(shown[0]) if shown else "nothing")
-            )
     return problems

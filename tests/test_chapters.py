@@ -1,10 +1,11 @@
 """Every chapter runs in a real Jupyter kernel, and what it shows is what a reader should see.
 
 Each chapter runs once per test session in a fresh kernel in its own folder,
-after Quarto's own set-up cell, as Quarto runs it for each output format
-(``qmd.executed`` shares the executed notebook between the tests below). A
-failing cell fails the test, naming the chapter, the line and the cell's
-label. The executed notebook is then checked the way a reader would see the
+with the book's own engine (``analysis/notebooks.py``: Quarto's set-up, the
+cells, the inline expressions), which makes the notebook Quarto renders
+(``qmd.executed`` shares it between the tests below). A failing cell fails the
+test, naming the chapter, the line and the cell's label (``tests/test_notebooks.py``
+also checks that each committed notebook is byte for byte this execution). The executed notebook is then checked the way a reader would see the
 render (``tests/reader.py``): one image per figure, no raw output, one
 Markdown table per table cell, every table word inside its PDF column, long
 tables breakable, no internal identifiers. Markdown that ``output: asis``
@@ -32,15 +33,13 @@ pytestmark = [pytest.mark.slow, pytest.mark.parametrize("path", EXECUTABLE, ids=
 
 def test_chapter_executes(path):
     notebook = qmd.executed(path)
-    inline_outputs = [
-        cell for cell in notebook.cells if cell.metadata["qmd"]["kind"] == "inline"
-    ]
-    for cell in inline_outputs:
-        results = [output for output in cell.outputs if output.get("output_type") == "execute_result"]
-        where = f"{path.name}: inline expression at line {cell.metadata['qmd']['line']}"
-        assert results, f"{where} produced no value"
-        shown = results[0]["data"].get("text/plain", "")
+    values = qmd.inline_values(notebook)
+    expected = [block.source for block in qmd.parse(path).blocks if block.kind == "inline"]
+    assert [expression.strip() for _, expression, _ in values] == expected, f"{path.name}: not every inline expression was evaluated"
+    for line, expression, shown in values:
+        where = f"{path.name}: inline expression `{expression}` in the paragraph at line {line}"
         assert not re.search(r"\d\.\d{6,}", shown), f"{where} shows an unformatted float: {shown}"
+        assert not re.fullmatch(r"'.*'|\".*\"", shown), f"{where} shows a quoted string: {shown}"
     keys = {entry.key for entry in bibtexparser.parse_file(str(config.REFERENCES_BIB)).entries}
     unknown = qmd.citation_keys(qmd.asis_markdown(notebook)) - keys
     assert not unknown, f"{path.name}: embedded Markdown cites keys missing from references.bib: {sorted(unknown)}"
@@ -74,9 +73,3 @@ def test_long_tables_break_across_pages(path):
 def test_no_internal_identifiers_shown(path):
     problems = reader.identifier_problems(qmd.executed(path), path.name)
     assert not problems, "\n".join(problems)
-
-
-def test_a_second_run_in_the_same_kernel_shows_the_same(path):
-    """Both formats see the same chapter: Quarto runs it twice in one kept-alive kernel (``execute: daemon``)."""
-    problems = reader.rerun_problems(qmd.executed(path), qmd.reexecuted(path), path.name)
-    assert problems == [], "\n".join(problems)

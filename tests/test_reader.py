@@ -128,7 +128,7 @@ markdown_table(
 def broken(tmp_path_factory):
     path = tmp_path_factory.mktemp("book") / "broken.qmd"
     path.write_text(CHAPTER, encoding="utf-8")
-    return qmd.execute(path)
+    return qmd.annotated(qmd.execute(path))
 
 
 def _named(problems: list[str]) -> list[str]:
@@ -166,38 +166,3 @@ def test_long_table_check_needs_the_breakable_rule(broken):
 
 def test_identifier_check_names_internal_names(broken):
     assert _named(reader.identifier_problems(broken, "broken.qmd")) == ["tbl-identifier"]
-
-
-LEAKY_CHAPTER = '''\
-```{python}
-#| label: setup
-#| include: false
-import matplotlib
-from IPython.display import Markdown
-```
-
-The line width is `{python} str(matplotlib.rcParams["lines.linewidth"])` points.
-
-```{python}
-#| label: widen
-matplotlib.rcParams["lines.linewidth"] += 1
-Markdown(f"Now {matplotlib.rcParams['lines.linewidth']} points.")
-```
-
-```{python}
-#| label: steady
-Markdown("Always the same.")
-```
-'''
-
-
-def test_rerun_check_names_cells_that_leave_state_in_the_kernel(tmp_path):
-    path = tmp_path / "broken.qmd"
-    path.write_text(LEAKY_CHAPTER, encoding="utf-8")
-    first, second = qmd.execute_passes(path, passes=2)
-    problems = reader.rerun_problems(first, second, "broken.qmd")
-    assert [problem.split(" shows")[0] for problem in problems] == [
-        "broken.qmd: line 8 (unlabelled cell)",
-        "broken.qmd: line 11 (widen)",
-    ], problems
-    assert reader.rerun_problems(first, qmd.execute(path), "broken.qmd") == [], "a fresh kernel shows the first run again"

@@ -7,23 +7,20 @@
   breakable table floats, unhyphenated ragged-right table cells, and
   cross-references to chapters without a stray full stop; its table of
   contents lists parts and chapters only.
-- Chapters are frozen only behind the pre-render guard that clears ``_freeze/``
-  when ``analysis/``, ``data/`` or ``uv.lock`` change, and the guard does so
-  (the never-stale property): proved on a copy of the project in ``tmp_path``.
-- Each chapter's kernel is kept alive between its two formats
-  (``execute: daemon``), and when the inputs change the guard renews the
-  modification time of ``analysis/__init__.py``, which makes Quarto restart a
-  kernel still alive from an earlier render instead of reusing what it read.
+- Every page with code is rendered from its executed notebook, except the two
+  pages Quarto must execute itself, and nothing makes Quarto execute a notebook.
+- The pre-render step refreshes the notebooks (``tests/test_notebooks.py``
+  proves it end to end) and clears the frozen results of the pages Quarto
+  executes when ``analysis/``, ``data/`` or ``uv.lock`` change (proved here
+  on a copy of the project in ``tmp_path``).
 
 Each check is also run against a deliberately broken copy, so it is known to fail.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import sys
 
 import pytest
 
@@ -33,7 +30,7 @@ from book import quarto_config
 
 #: What Quarto 1.10 appends to .gitignore when these exact lines are missing.
 QUARTO_IGNORES = ("/.quarto/", "**/*.quarto_ipynb")
-GUARD = config.ROOT / "chapters" / "_scripts" / "guard_freeze.py"
+PRE_RENDER = config.ROOT / "chapters" / "_scripts" / "pre_render.py"
 
 
 def missing_quarto_ignores(gitignore: str) -> list[str]:
@@ -97,31 +94,57 @@ def test_typst_settings_check_fails_without_the_rules():
     assert len(problems) == 4
 
 
-def daemon_problems(cfg: dict) -> list[str]:
-    """Why the render would not keep each chapter's kernel for both formats (an empty list if it would)."""
-    daemon = cfg.get("execute", {}).get("daemon")
-    if daemon is True or (isinstance(daemon, int) and not isinstance(daemon, bool) and daemon > 0):
-        return []
-    return [f"execute: daemon is {daemon!r}: each chapter starts a kernel per format (unset means none outside a terminal)"]
+#: The pages Quarto executes itself: the preface (``index.qmd`` must be a ``.qmd`` beside
+#: ``_quarto.yml``) and the appendix that reports the render (commit, date, Quarto).
+EXECUTED_BY_QUARTO = ("index.qmd", "chapters/reproducibility.qmd")
 
 
-def test_each_chapter_keeps_one_kernel_for_both_formats():
+def execution_problems(cfg: dict, listed: list[str], read) -> list[str]:
+    """Why a render would execute more than it must (an empty list if it would not).
+
+    ``listed`` are the book's files as ``_quarto.yml`` lists them; ``read``
+    reads a project file. Every page with code is rendered from its executed
+    notebook, except :data:`EXECUTED_BY_QUARTO`; no notebook has its source
+    missing; and nothing turns on Quarto's execution of notebooks.
+    """
     import qmd
-    from book import chapter_files
+    from analysis.notebooks import chapter_source
 
-    assert daemon_problems(quarto_config()) == []
-    for path in chapter_files():  # a chapter's own front matter would override the project's setting
-        execute = qmd.parse(path).front_matter.get("execute", {})
-        if "daemon" in execute:
-            assert daemon_problems({"execute": execute}) == [], path.name
-    for broken in ({"execute": {"freeze": "auto"}}, {"execute": {"daemon": False}}, {"execute": {"daemon": 0}}):
-        assert len(daemon_problems(broken)) == 1, broken
+    problems = []
+    for name in listed:
+        source = chapter_source(name)
+        try:
+            document = qmd.parse_text(read(source))
+        except FileNotFoundError:
+            problems.append(f"{name}: its source {source} is missing")
+            continue
+        if name.endswith(".qmd") and any(block.kind == "cell" for block in document.blocks) and name not in EXECUTED_BY_QUARTO:
+            problems.append(f"{name} has code but is not listed as its notebook: Quarto executes it once per format")
+        if document.front_matter.get("execute", {}).get("enabled") is True:
+            problems.append(f"{source} sets execute: enabled: true, so Quarto would execute its notebook again")
+    settings = [cfg.get("execute", {})] + [options.get("execute", {}) for options in cfg.get("format", {}).values() if isinstance(options, dict)]
+    if any(execute.get("enabled") is True for execute in settings):
+        problems.append("execute: enabled: true makes Quarto execute every notebook, once per format")
+    return problems
 
 
-def test_freeze_is_guarded_by_the_input_fingerprint():
+def test_each_page_with_code_is_executed_once_not_once_per_format():
+    from book import listed_files
+
+    read = lambda name: (config.ROOT / name).read_text(encoding="utf-8")  # noqa: E731
+    listed = [path.relative_to(config.ROOT).as_posix() for path in listed_files()]
+    assert execution_problems(quarto_config(), listed, read) == []
+    assert all((config.ROOT / name).exists() for name in listed), "a listed notebook is missing"
+    broken_listing = [name.replace("association.ipynb", "association.qmd") for name in listed] + ["chapters/gone.ipynb"]
+    broken_config = {**quarto_config(), "execute": {"enabled": True}}
+    assert len(execution_problems(broken_config, broken_listing, read)) == 3
+
+
+def test_the_pre_render_step_refreshes_notebooks():
     cfg = quarto_config()
     assert cfg["execute"]["freeze"] == "auto"
-    assert cfg["project"]["pre-render"] == "chapters/_scripts/guard_freeze.py" and GUARD.exists()
+    assert cfg["project"]["pre-render"] == "chapters/_scripts/pre_render.py" and PRE_RENDER.exists()
+    assert "daemon" not in cfg["execute"], "a project render turns execute: daemon off (quarto-cli render/project.ts)"
 
 
 def test_the_appendix_that_reports_the_build_is_never_frozen():
@@ -133,40 +156,27 @@ def test_the_appendix_that_reports_the_build_is_never_frozen():
 
 
 def _project_copy(tmp_path):
-    """The guard script, the analysis package and a small data folder, as in a clone."""
+    """The analysis package and a small data folder, as in a clone."""
     shutil.copytree(config.ROOT / "analysis", tmp_path / "analysis", ignore=shutil.ignore_patterns("__pycache__"))
-    (tmp_path / "chapters" / "_scripts").mkdir(parents=True)
-    shutil.copy(GUARD, tmp_path / "chapters" / "_scripts")
     shutil.copytree(config.RAW, tmp_path / "data" / "raw")
     (tmp_path / "uv.lock").write_text("version = 1\n", encoding="utf-8")
     return tmp_path
 
 
-def _render_prelude(root):
-    """What `quarto render` runs first: the pre-render guard, with Python's standard library only (-S)."""
-    completed = subprocess.run([sys.executable, "-S", str(root / "chapters" / "_scripts" / "guard_freeze.py")], capture_output=True, text=True)
-    assert completed.returncode == 0, completed.stderr
-    return completed.stdout
-
-
 @pytest.mark.parametrize("changed", ["analysis/formatting.py", "data/raw/table5_1_published.csv", "uv.lock"])
-def test_a_change_to_any_input_clears_every_frozen_chapter(tmp_path, changed):
+def test_a_change_to_any_input_clears_every_frozen_page(tmp_path, changed):
     root = _project_copy(tmp_path)
-    package = root / "analysis" / "__init__.py"  # imported by every chapter: Quarto checks its mtime
-    assert "cleared" in _render_prelude(root)
-    frozen = [root / "_freeze" / "chapters" / name / "execute-results" / "typ.json" for name in ("association", "voices")]
-    for file in frozen:  # what Quarto stores after executing each chapter
+    assert cache.guard_freeze(root) == "invalidated"
+    frozen = [root / "_freeze" / name / "execute-results" / "typ.json" for name in ("index", "chapters/reproducibility")]
+    for file in frozen:  # what Quarto stores after executing each page
         file.parent.mkdir(parents=True)
         file.write_text("{}", encoding="utf-8")
-    os.utime(package, (1_000_000_000, 1_000_000_000))  # as a kept-alive kernel recorded it
-    assert "reused" in _render_prelude(root)
+    assert cache.guard_freeze(root) == "reused"
     assert all(file.exists() for file in frozen), "unchanged inputs must keep the frozen results"
-    assert package.stat().st_mtime == 1_000_000_000, "unchanged inputs must keep the kept-alive kernels"
     with (root / changed).open("a", encoding="utf-8") as handle:
         handle.write("\n")
-    assert "cleared" in _render_prelude(root)
+    assert cache.guard_freeze(root) == "invalidated"
     assert not (root / "_freeze").exists(), f"a change to {changed} left frozen results behind"
-    assert package.stat().st_mtime > 1_000_000_000, f"a change to {changed} would not restart a kept-alive kernel"
 
 
 calls = []
