@@ -161,4 +161,4 @@ def test_reading_order_needs_a_background_for_every_chapter(chapters):
 def test_the_teachers_page_is_an_appendix_of_the_book():
     quarto = config.QUARTO_CONFIG.read_text(encoding="utf-8")
     appendices = quarto[quarto.index("appendices:") :].split("\n\n")[0]
-    assert "chapters/teaching.qmd" in appendices
+    assert "chapters/teaching.ipynb" in appendices  # rendered from its executed notebook
