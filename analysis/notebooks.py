@@ -226,9 +226,6 @@ def _split(text: str):
     starts: list[int] = []
     buffer: list[tuple[int, str]] = []  # (line number, text)
 
-    def push(number: int, line: str) -> None:
-        buffer.append((number, line))
-
     def flush(cell_type: str) -> None:
         body = list(buffer)
         buffer.clear()
@@ -258,12 +255,12 @@ def _split(text: str):
         next_line = lines[index + 1] if index + 1 < len(lines) else ""
         if re.match(r"^---\s*$", line) and not in_cell and not seen_code and next_line.strip() != "":
             if in_yaml:
-                push(number, line)
+                buffer.append((number, line))
                 flush("raw")
                 in_yaml = False
             else:
                 flush("markdown")
-                push(number, line)
+                buffer.append((number, line))
                 in_yaml = True
         elif not in_cell and _CELL_OPEN.match(line):
             flush("markdown")
@@ -274,9 +271,9 @@ def _split(text: str):
             flush("code")
         elif not in_cell and _FENCE_OPEN.match(line):
             seen_code = True
-            push(number, line)
+            buffer.append((number, line))
         else:
-            push(number, line)
+            buffer.append((number, line))
     flush("markdown")
     return notebook, tuple(starts)
 

@@ -132,12 +132,17 @@ def test_the_committed_notebook_is_this_execution(source):
     )
 
 
-def test_any_input_change_makes_every_notebook_stale(tmp_path):
-    root = tmp_path
+def _book_copy(root, *ignored):
+    """The book's inputs and sources, as in a clone (without what ``ignored`` names)."""
     for name in ("analysis", "data", "chapters"):
-        shutil.copytree(config.ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__", "_files", "*.ipynb"))
+        shutil.copytree(config.ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__", "*_files", *ignored))
     for name in ("uv.lock", "_quarto.yml", "index.qmd", "references.bib", "pyproject.toml"):
         shutil.copy(config.ROOT / name, root / name)
+    return root
+
+
+def test_any_input_change_makes_every_notebook_stale(tmp_path):
+    root = _book_copy(tmp_path, "*.ipynb")
     fingerprint = notebooks.book_fingerprint(root)
     for source in notebooks.book_notebook_sources(root):
         notebook = nbformat.v4.new_notebook(metadata={notebooks.FINGERPRINT_KEY: fingerprint})
@@ -162,11 +167,7 @@ def _pre_render(root):
 
 @pytest.mark.slow
 def test_the_pre_render_step_executes_a_chapter_again_when_its_data_change(tmp_path):
-    root = tmp_path
-    for name in ("analysis", "data", "chapters"):
-        shutil.copytree(config.ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__", "_files"))
-    for name in ("uv.lock", "index.qmd", "references.bib", "pyproject.toml"):
-        shutil.copy(config.ROOT / name, root / name)
+    root = _book_copy(tmp_path)
     # the book of the copy lists one notebook, to keep the test short
     quarto = (config.ROOT / "_quarto.yml").read_text(encoding="utf-8")
     for source in NOTEBOOK_SOURCES:
