@@ -12,7 +12,7 @@ UV ?= python3 -m uv
 RUN ?= $(UV) run --locked
 SYNCED := .venv/.synced
 
-.PHONY: install test build verify render bench clean
+.PHONY: install test build verify notebooks render bench clean
 
 install: $(SYNCED)   ## create .venv from uv.lock (compiled bytecode), once
 
@@ -30,6 +30,9 @@ build: install    ## rerun every analysis from raw data into data/derived
 
 verify: install   ## rebuild in a clean folder and compare with the committed manifest
 	$(RUN) python -m analysis verify
+
+notebooks: install  ## execute every out-of-date chapter into its notebook (chapters/*.ipynb, what Quarto renders)
+	$(RUN) python -m analysis notebooks
 
 render: install   ## build, then render the website and PDF (needs Quarto >= 1.9); make ARGS="--to html" render
 	@$(RUN) python -m analysis render $(ARGS) || { status=$$?; \

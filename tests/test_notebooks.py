@@ -168,23 +168,26 @@ def _pre_render(root):
 @pytest.mark.slow
 def test_the_pre_render_step_executes_a_chapter_again_when_its_data_change(tmp_path):
     root = _book_copy(tmp_path)
-    # the book of the copy lists one notebook, to keep the test short
+    # the book of the copy lists two short notebooks (executed side by side), to keep the test short
     quarto = (config.ROOT / "_quarto.yml").read_text(encoding="utf-8")
     for source in NOTEBOOK_SOURCES:
-        if source.stem != "context":
+        if source.stem not in ("context", "data-provenance"):
             quarto = quarto.replace(f"        - chapters/{source.stem}.ipynb\n", "").replace(f"    - chapters/{source.stem}.ipynb\n", "")
     (root / "_quarto.yml").write_text(quarto, encoding="utf-8")
-    assert [path.name for path in notebooks.book_notebook_sources(root)] == ["context.qmd"]
-    notebook = root / "chapters" / "context.ipynb"
+    assert [path.name for path in notebooks.book_notebook_sources(root)] == ["context.qmd", "data-provenance.qmd"]
+    notebook, other = root / "chapters" / "context.ipynb", root / "chapters" / "data-provenance.ipynb"
 
-    assert "executed chapters/context.ipynb" in _pre_render(root)  # the copy's book differs: executed once
-    made = notebook.read_bytes()
-    assert "nothing executed" in _pre_render(root) and notebook.read_bytes() == made, "unchanged inputs must reuse the notebook"
+    report = _pre_render(root)  # the copy's book differs from the project's: both are executed
+    assert "executed chapters/context.ipynb" in report and "executed chapters/data-provenance.ipynb" in report
+    made = notebook.read_bytes(), other.read_bytes()
+    assert "nothing executed" in _pre_render(root), "unchanged inputs must reuse the notebooks"
+    assert (notebook.read_bytes(), other.read_bytes()) == made
 
     figures = root / "data" / "raw" / "source_figures" / "body2020.csv"
     text = figures.read_text(encoding="utf-8")
     assert ",87," in text and ",13," in text
     figures.write_text(text.replace(",87,", ",86,").replace(",13,", ",14,"), encoding="utf-8")
     assert "executed chapters/context.ipynb" in _pre_render(root)
+    assert notebooks.stored_fingerprint(other) == notebooks.book_fingerprint(root), "every chapter must see the new data"
     shown = [item["result"]["data"].get("text/markdown") for cell in nbformat.reads(notebook.read_text(encoding="utf-8"), 4).cells for item in cell.metadata.get("user_expressions", [])]
     assert "86%" in shown and "87%" not in shown, "the changed data did not reach the chapter"
