@@ -115,9 +115,13 @@ def test_a_failure_names_the_chapter_the_line_and_the_cell(tmp_path, body, messa
         notebooks.execute_notebook(source, fingerprint="0" * 64)
 
 
-def test_every_notebook_is_current():
+def test_every_notebook_is_current_and_valid():
     stale = [path.name for path in notebooks.stale_notebooks()]
     assert stale == [], f"notebooks executed from other inputs: {stale}; run `python -m analysis notebooks` and commit them"
+    for source in NOTEBOOK_SOURCES:
+        notebook = nbformat.read(notebooks.notebook_path(source), as_version=nbformat.NO_CONVERT)
+        nbformat.validate(notebook)  # nbformat 4.4, as Quarto writes the notebooks it executes
+        assert (notebook.nbformat, notebook.nbformat_minor) == (4, 4), source.name
 
 
 @pytest.mark.slow
