@@ -40,6 +40,9 @@ DERIVED_EXACT = DERIVED / "exact_tests.csv"
 MANIFEST = DERIVED / "manifest.json"
 
 CHAPTERS = ROOT / "chapters"
+#: The chapters that compute something, as written (Quarto Markdown); the book renders each one's
+#: executed notebook, ``chapters/<name>.ipynb`` (see :mod:`analysis.notebooks`).
+CHAPTER_SOURCES = CHAPTERS / "_sources"
 #: The website's own SCSS palette and rules, and its small html include.
 THEME = CHAPTERS / "_theme"
 REFERENCES_BIB = ROOT / "references.bib"

@@ -204,7 +204,7 @@ def book_parts(quarto_config: Path = config.QUARTO_CONFIG) -> list[tuple[str, st
 
     Examples
     --------
-    >>> ("The voices", "chapters/discretion.qmd") in book_parts()
+    >>> ("The voices", "chapters/_sources/discretion.qmd") in book_parts()
     True
     """
     book = yaml.safe_load(Path(quarto_config).read_text(encoding="utf-8"))["book"]

@@ -4,10 +4,14 @@ Quarto executes a ``.qmd`` chapter once per output format, each time in a
 fresh kernel (a project render turns ``execute: daemon`` off), and most of a
 cold render of this book was that execution. Quarto does not execute an
 ``.ipynb`` chapter: it renders the outputs the notebook holds. So the book
-lists, for each chapter that computes something, an executed notebook beside
-its source (``chapters/association.qmd`` -> ``chapters/association.ipynb``),
-and this module makes those notebooks the way Quarto's own Jupyter engine
-makes the notebook it renders from a ``.qmd``:
+lists, for each chapter that computes something, the notebook of its source
+executed once (``chapters/_sources/association.qmd`` ->
+``chapters/association.ipynb``). The source lives in its own folder because
+Quarto takes an ``.ipynb`` with a ``.qmd`` of the same name beside it for a
+by-product of that ``.qmd`` and leaves it out of the book (quarto-cli
+``src/execute/jupyter/jupyter.ts``, ``intermediateFiles``). This module makes
+the notebooks the way Quarto's own Jupyter engine makes the notebook it
+renders from a ``.qmd``:
 
 - :func:`qmd_to_notebook` splits the source into cells as quarto-cli's
   ``quartoMdToJupyter`` does (``src/core/jupyter/jupyter.ts``): front matter
@@ -15,7 +19,7 @@ makes the notebook it renders from a ``.qmd``:
   expressions intact, ``{python}`` blocks as code cells keeping their ``#|``
   options;
 - :func:`execute_notebook` runs it as quarto-cli's ``notebook.py`` does:
-  Quarto's set-up in a fresh kernel started in the chapter's folder, each code
+  Quarto's set-up in a fresh kernel started in the notebook's folder, each code
   cell without its option lines, ``eval: false`` cells skipped, and each
   Markdown cell's inline expressions evaluated in the kernel, the results
   stored in the cell's ``user_expressions`` metadata, where Quarto's
@@ -55,7 +59,9 @@ from analysis.errors import CompendiumError
 FINGERPRINT_KEY = "compendium_inputs_sha256"
 #: Files a chapter may read besides ``analysis/``, ``data/`` and ``uv.lock``: the book's
 #: sources (the teaching appendix reads every chapter), its configuration and references.
-BOOK_SOURCES = ("_quarto.yml", "index.qmd", "chapters/*.qmd", "references.bib", "pyproject.toml")
+BOOK_SOURCES = ("_quarto.yml", "index.qmd", "chapters/*.qmd", "chapters/_sources/*.qmd", "references.bib", "pyproject.toml")
+#: The folder, beside the notebooks, that holds the sources of the chapters listed as notebooks.
+SOURCES_FOLDER = "_sources"
 #: Option keys Quarto reads from a cell's ``#|`` lines (quarto-cli ``kJupyterCellOptionKeys``,
 #: the subset this book may use); any other key Quarto would move into the cell's metadata.
 CELL_OPTION_KEYS = frozenset(
@@ -119,25 +125,34 @@ class ExecutedChapter:
 
 
 def notebook_path(source: Path) -> Path:
-    """The executed notebook of a chapter source: same folder, same name, ``.ipynb``.
+    """The executed notebook of a chapter source: the folder above its ``_sources`` folder, ``.ipynb``.
 
     Examples
     --------
-    >>> notebook_path(Path("chapters/association.qmd")).as_posix()
+    >>> notebook_path(Path("chapters/_sources/association.qmd")).as_posix()
     'chapters/association.ipynb'
     """
-    return Path(source).with_suffix(".ipynb")
+    source = Path(source)
+    return _page_folder(source) / (source.stem + ".ipynb")
+
+
+def _page_folder(source: Path) -> Path:
+    """Where a source's page lives, and where Quarto would run it: its notebook's folder."""
+    return source.parent.parent if source.parent.name == SOURCES_FOLDER else source.parent
 
 
 def chapter_source(name: str) -> str:
-    """The source of a file the book lists: a listed notebook is made from the ``.qmd`` beside it.
+    """The source of a file the book lists: a listed notebook is made from ``_sources/<name>.qmd``.
 
     Examples
     --------
     >>> chapter_source("chapters/association.ipynb"), chapter_source("index.qmd")
-    ('chapters/association.qmd', 'index.qmd')
+    ('chapters/_sources/association.qmd', 'index.qmd')
     """
-    return name[: -len(".ipynb")] + ".qmd" if name.endswith(".ipynb") else name
+    if not name.endswith(".ipynb"):
+        return name
+    folder, _, file = name.rpartition("/")
+    return "/".join(part for part in (folder, SOURCES_FOLDER, file[: -len(".ipynb")] + ".qmd") if part)
 
 
 def book_notebook_sources(root: Path = config.ROOT) -> list[Path]:
@@ -322,7 +337,8 @@ def execute_notebook(source: Path, timeout: int = CELL_TIMEOUT, fingerprint: str
     Parameters
     ----------
     source : Path
-        The ``.qmd`` file; the kernel runs in its folder.
+        The ``.qmd`` file; the kernel runs in the folder of its page (its
+        notebook's folder, for a source in ``_sources/``), as Quarto runs a page.
     timeout : int
         Seconds allowed per cell.
     fingerprint : str, optional
@@ -354,7 +370,7 @@ def execute_notebook(source: Path, timeout: int = CELL_TIMEOUT, fingerprint: str
         timeout=timeout,
         kernel_name="python3",
         record_timing=False,
-        resources={"metadata": {"path": str(source.parent)}},
+        resources={"metadata": {"path": str(_page_folder(source))}},
     )
     # the kernel's own log (transport warnings, shutdown notices) is not the chapter's output
     with client.setup_kernel(stderr=subprocess.DEVNULL):

@@ -231,7 +231,7 @@ def test_every_body2020_section_is_rendered_once_under_the_section_links_point_t
     section that :data:`PRESENTED_IN` sends cross-references to."""
     from analysis.themes import PRESENTED_IN, SECTIONS
 
-    texts = {name: (config.CHAPTERS / f"{name}.qmd").read_text(encoding="utf-8") for name in ("context", "voices")}
+    texts = {name: (config.CHAPTER_SOURCES / f"{name}.qmd").read_text(encoding="utf-8") for name in ("context", "voices")}
     rendered = {name: re.findall(r'render_argument\(select_themes\(themes, source="body2020", section="([\w-]+)"', text) for name, text in texts.items()}
     assert sorted(rendered["context"] + rendered["voices"]) == sorted(SECTIONS["body2020"])
     misplaced = []
@@ -249,7 +249,7 @@ def test_no_link_targets_a_body2020_theme_heading():
     and no rendering of the other source's themes may point at an ``@sec-b20-...`` heading."""
     from analysis.themes import load_themes, render_themes, select_themes
 
-    in_chapters = [path.name for path in config.CHAPTERS.glob("*.qmd") if "@sec-b20-" in path.read_text(encoding="utf-8")]
+    in_chapters = [path.name for path in [*config.CHAPTERS.glob("*.qmd"), *config.CHAPTER_SOURCES.glob("*.qmd")] if "@sec-b20-" in path.read_text(encoding="utf-8")]
     assert not in_chapters
     assert "@sec-b20-" not in render_themes(select_themes(load_themes(), source="body2019"))
 
@@ -379,6 +379,6 @@ def test_no_run_of_twelve_source_words_outside_quotation_marks(themes, figures, 
     source_words = words(source_text) + ["|"] + words(source_2019)
     texts = {theme["id"]: theme["summary"] for theme in themes}
     texts |= {f"{row.figure_id} ({column})": getattr(row, column) for row in figures.itertuples() for column in ("quantity", "note")}
-    texts |= {path.name: prose(path) for path in (config.CHAPTERS / f"{name}.qmd" for name in ("context", "voices", "synthesis"))}
+    texts |= {path.name: prose(path) for path in (config.CHAPTER_SOURCES / f"{name}.qmd" for name in ("context", "voices", "synthesis"))}
     copied = {name: runs for name, text in texts.items() if (runs := copied_runs(text, source_words))}
     assert not copied, f"copied runs of {LONGEST_ALLOWED_RUN + 1}+ words: {copied}"

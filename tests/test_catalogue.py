@@ -12,6 +12,8 @@ from analysis.catalogue import LIVE, output_catalogue
 from book import chapter_files
 
 CATALOGUE = output_catalogue()
+#: Each page of the book by name (``association``), as written.
+SOURCES = {path.stem: path for path in chapter_files()}
 
 
 def _book_outputs() -> dict[str, str]:
@@ -36,7 +38,7 @@ def test_every_table_and_figure_is_catalogued_once_in_its_chapter():
 def test_function_exists_is_called_by_the_chapter_and_file_exists(entry):
     module_name, function_name = entry.function.rsplit(".", 1)
     assert callable(getattr(importlib.import_module(module_name), function_name))
-    chapter = (config.CHAPTERS / f"{entry.chapter}.qmd").read_text(encoding="utf-8")
+    chapter = SOURCES[entry.chapter].read_text(encoding="utf-8")
     assert function_name in chapter, f"{entry.chapter}.qmd never calls {function_name}"
     if entry.file != LIVE:
         assert (config.ROOT / entry.file).exists(), entry.file

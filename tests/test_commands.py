@@ -212,8 +212,8 @@ def test_render_passes_its_extra_arguments_to_quarto(monkeypatch):
         command_line.subprocess, "run", lambda command, **options: calls.append(command) or subprocess.CompletedProcess(command, 0)
     )
     assert command_line.main(["render", "--to", "html"]) == 0
-    assert command_line.main(["render", "--", "chapters/voices.qmd", "--to", "pdf"]) == 0
-    assert calls == [["/opt/bin/quarto", "render", "--to", "html"], ["/opt/bin/quarto", "render", "chapters/voices.qmd", "--to", "pdf"]]
+    assert command_line.main(["render", "--", "chapters/voices.ipynb", "--to", "pdf"]) == 0
+    assert calls == [["/opt/bin/quarto", "render", "--to", "html"], ["/opt/bin/quarto", "render", "chapters/voices.ipynb", "--to", "pdf"]]
 
 
 def test_other_commands_refuse_extra_arguments(capsys):

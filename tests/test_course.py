@@ -123,7 +123,7 @@ def exercise_lines(path: Path) -> list[str]:
 
 
 def test_every_book_chapter_is_read_with_its_objectives_and_all_its_exercises(chapters):
-    assert [chapter.path for chapter in chapters][:1] == ["chapters/context.qmd"]
+    assert [chapter.path for chapter in chapters][:1] == ["chapters/_sources/context.qmd"]
     for chapter in chapters:
         assert 2 <= len(chapter.objectives) <= 4, chapter.path
         assert len(chapter.exercises) == len(exercise_lines(config.ROOT / chapter.path)), chapter.path
@@ -131,7 +131,7 @@ def test_every_book_chapter_is_read_with_its_objectives_and_all_its_exercises(ch
 
 
 def test_every_qualitative_chapter_has_three_discussion_exercises_and_a_data_exercise(chapters):
-    discretion = next(chapter for chapter in chapters if chapter.path == "chapters/discretion.qmd")
+    discretion = next(chapter for chapter in chapters if chapter.path == "chapters/_sources/discretion.qmd")
     kinds = [exercise.kind for exercise in discretion.exercises]
     assert kinds.count("discussion") >= 3 and kinds.count("data") >= 1
 
@@ -152,7 +152,7 @@ def test_reading_order_needs_a_background_for_every_chapter(chapters):
     order = reading_order(chapters, background)
     assert order["Step"].tolist() == list(range(1, len(chapters) + 1))
     incomplete = dict(list(background.items())[1:])
-    with pytest.raises(CourseError, match="no background for \\['chapters/context.qmd'\\]"):
+    with pytest.raises(CourseError, match="no background for \\['chapters/_sources/context.qmd'\\]"):
         reading_order(chapters, incomplete)
     with pytest.raises(CourseError, match="non-chapters \\['chapters/nowhere.qmd'\\]"):
         reading_order(chapters, background | {"chapters/nowhere.qmd": "x"})

@@ -333,8 +333,8 @@ def unsupported_fields(entry, lines: list[str]) -> list[str]:
 def body2019_works() -> list[str]:
     keys = {key for theme in load_themes() if theme.source == "body2019" for key in cited_keys(theme)}
     keys |= {key for note in load_source_figures()["note"] for key in recorded_keys(note)}
-    for name in ("discretion.qmd", "glossary.qmd"):
-        prose = qmd.parse(config.CHAPTERS / name).markdown
+    for path in (config.CHAPTER_SOURCES / "discretion.qmd", config.CHAPTERS / "glossary.qmd"):
+        prose = qmd.parse(path).markdown
         keys |= qmd.citation_keys(prose.split("## Statistics")[0])
     return sorted(keys - {"body2019", "body2020"})
 

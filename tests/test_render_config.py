@@ -99,19 +99,31 @@ def test_typst_settings_check_fails_without_the_rules():
 EXECUTED_BY_QUARTO = ("index.qmd", "chapters/reproducibility.qmd")
 
 
-def execution_problems(cfg: dict, listed: list[str], read) -> list[str]:
-    """Why a render would execute more than it must (an empty list if it would not).
+#: Quarto takes a notebook with a file of the same name and one of these extensions beside it for
+#: that file's by-product and leaves it out of the project's inputs (quarto-cli
+#: ``src/execute/jupyter/jupyter.ts``, ``intermediateFiles``; ``kQmdExtensions`` and the
+#: percent-script extensions): the chapter would be missing from the book.
+INTERMEDIATE_OF = (".qmd", ".py", ".jl", ".r")
+
+
+def execution_problems(cfg: dict, listed: list[str], read, exists) -> list[str]:
+    """Why a render would execute more than it must, or miss a chapter (an empty list if neither).
 
     ``listed`` are the book's files as ``_quarto.yml`` lists them; ``read``
-    reads a project file. Every page with code is rendered from its executed
-    notebook, except :data:`EXECUTED_BY_QUARTO`; no notebook has its source
-    missing; and nothing turns on Quarto's execution of notebooks.
+    reads a project file and ``exists`` tells whether one exists. Every page
+    with code is rendered from its executed notebook, except
+    :data:`EXECUTED_BY_QUARTO`; no notebook has its source missing or a
+    namesake that would make Quarto drop it; and nothing turns on Quarto's
+    execution of notebooks.
     """
     import qmd
     from analysis.notebooks import chapter_source
 
     problems = []
     for name in listed:
+        if name.endswith(".ipynb"):
+            namesakes = [name[: -len(".ipynb")] + extension for extension in INTERMEDIATE_OF]
+            problems += [f"{name} would be dropped from the book as a by-product of {other}" for other in namesakes if exists(other)]
         source = chapter_source(name)
         try:
             document = qmd.parse_text(read(source))
@@ -132,12 +144,17 @@ def test_each_page_with_code_is_executed_once_not_once_per_format():
     from book import listed_files
 
     read = lambda name: (config.ROOT / name).read_text(encoding="utf-8")  # noqa: E731
+    exists = lambda name: (config.ROOT / name).exists()  # noqa: E731
     listed = [path.relative_to(config.ROOT).as_posix() for path in listed_files()]
-    assert execution_problems(quarto_config(), listed, read) == []
-    assert all((config.ROOT / name).exists() for name in listed), "a listed notebook is missing"
-    broken_listing = [name.replace("association.ipynb", "association.qmd") for name in listed] + ["chapters/gone.ipynb"]
+    assert execution_problems(quarto_config(), listed, read, exists) == []
+    assert all(exists(name) for name in listed), "a listed notebook is missing"
+    broken_listing = [name.replace("association.ipynb", "_sources/association.qmd") for name in listed] + ["chapters/gone.ipynb"]
     broken_config = {**quarto_config(), "execute": {"enabled": True}}
-    assert len(execution_problems(broken_config, broken_listing, read)) == 3
+    assert len(execution_problems(broken_config, broken_listing, read, exists)) == 3
+    beside_its_source = lambda name: exists(name) or name == "chapters/voices.qmd"  # noqa: E731
+    assert execution_problems(quarto_config(), listed, read, beside_its_source) == [
+        "chapters/voices.ipynb would be dropped from the book as a by-product of chapters/voices.qmd"
+    ]
 
 
 def test_the_pre_render_step_refreshes_notebooks():

@@ -338,7 +338,7 @@ def test_discretion_chapter_embeds_every_body2019_theme_once():
     sys.path.insert(0, str(Path(__file__).parent))
     import qmd
 
-    notebook = qmd.executed(config.CHAPTERS / "discretion.qmd")
+    notebook = qmd.executed(config.CHAPTER_SOURCES / "discretion.qmd")
     markdown = qmd.asis_markdown(notebook)
     anchors = re.findall(r"\{#(sec-b19-[a-z0-9-]+)[ }]", markdown)
     expected = [theme.anchor for theme in select_themes(load_themes(), source="body2019")]
