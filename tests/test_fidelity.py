@@ -249,8 +249,10 @@ def test_a_theme_citing_another_work_for_a_figure_is_caught(themes, figures):
 
 
 def chapter_prose() -> dict[str, str]:
-    paths = sorted(config.CHAPTERS.glob("*.qmd")) + [config.ROOT / "index.qmd"]
-    return {path.name: qmd.parse(path).markdown for path in paths}
+    """The prose of every page of the book, as written (computing chapters from ``chapters/_sources/``)."""
+    from book import chapter_files
+
+    return {path.name: qmd.parse(path).markdown for path in chapter_files()}
 
 
 def test_no_copied_run_in_themes(themes, long_runs):
