@@ -75,10 +75,15 @@ def input_fingerprint(root: Path = config.ROOT) -> str:
     False
     """
     digest = hashlib.sha256()
-    for file in _input_files(Path(root)):
+    add_files(digest, Path(root), _input_files(Path(root)))
+    return digest.hexdigest()
+
+
+def add_files(digest, root: Path, files: list[Path]) -> None:
+    """Feed each file's path (relative to ``root``) and the SHA-256 of its content to ``digest``, in order."""
+    for file in files:
         digest.update(file.relative_to(root).as_posix().encode() + b"\0")
         digest.update(hashlib.sha256(file.read_bytes()).digest())
-    return digest.hexdigest()
 
 
 def guard_freeze(root: Path = config.ROOT) -> str:

@@ -157,25 +157,32 @@ def chapter_source(name: str) -> str:
 
 def book_notebook_sources(root: Path = config.ROOT) -> list[Path]:
     """The sources of every notebook that ``_quarto.yml`` lists, in book order."""
-    return [Path(root) / chapter_source(name) for name in _book_entries(Path(root)) if name.endswith(".ipynb")]
-
-
-def _book_entries(root: Path) -> list[str]:
     import yaml
 
-    book = yaml.safe_load((root / "_quarto.yml").read_text(encoding="utf-8"))["book"]
-    names: list[str] = []
+    book = yaml.safe_load((Path(root) / "_quarto.yml").read_text(encoding="utf-8"))["book"]
+    listed = listed_files(book.get("chapters") or []) + listed_files(book.get("appendices") or [])
+    return [Path(root) / chapter_source(name) for name in listed if name.endswith(".ipynb")]
 
-    def walk(entries: list) -> None:
-        for entry in entries:
-            if isinstance(entry, str):
-                names.append(entry)
-            elif isinstance(entry, dict):
-                walk(entry.get("chapters") or [])
 
-    walk(book.get("chapters") or [])
-    walk(book.get("appendices") or [])
-    return names
+def listed_files(entries: list) -> list[str]:
+    """The files a ``book: chapters`` (or ``appendices``) list of ``_quarto.yml`` names, parts flattened, in order.
+
+    Examples
+    --------
+    >>> listed_files(["index.qmd", {"part": "P", "chapters": ["a.ipynb", "b.qmd"]}, {"href": "c.qmd"}])
+    ['index.qmd', 'a.ipynb', 'b.qmd', 'c.qmd']
+    """
+    files: list[str] = []
+    for entry in entries:
+        if isinstance(entry, str):
+            files.append(entry)
+        elif isinstance(entry, dict) and "part" in entry:
+            if entry["part"].endswith(".qmd"):
+                files.append(entry["part"])
+            files.extend(listed_files(entry.get("chapters") or []))
+        elif isinstance(entry, dict) and "href" in entry:
+            files.append(entry["href"])
+    return files
 
 
 def book_fingerprint(root: Path = config.ROOT) -> str:
@@ -188,9 +195,7 @@ def book_fingerprint(root: Path = config.ROOT) -> str:
     """
     root = Path(root)
     digest = hashlib.sha256(cache.input_fingerprint(root).encode())
-    for file in sorted({file for pattern in BOOK_SOURCES for file in root.glob(pattern) if file.is_file()}):
-        digest.update(file.relative_to(root).as_posix().encode() + b"\0")
-        digest.update(hashlib.sha256(file.read_bytes()).digest())
+    cache.add_files(digest, root, sorted({file for pattern in BOOK_SOURCES for file in root.glob(pattern) if file.is_file()}))
     return digest.hexdigest()
 
 

@@ -2,7 +2,7 @@
 
 A chapter the book lists as its executed notebook (``chapters/x.ipynb``) is
 given here by its source (``chapters/x.qmd``), which is what the tests read;
-:func:`listed_files` gives the entries as listed.
+:func:`book_files` gives the entries as listed.
 
 Examples
 --------
@@ -19,7 +19,7 @@ import yaml
 
 import qmd
 from analysis import config
-from analysis.notebooks import chapter_source
+from analysis.notebooks import chapter_source, listed_files
 
 
 def quarto_config() -> dict:
@@ -28,21 +28,7 @@ def quarto_config() -> dict:
 
 
 def _flatten(entries: list) -> list[str]:
-    return [chapter_source(name) for name in _listed(entries)]
-
-
-def _listed(entries: list) -> list[str]:
-    files: list[str] = []
-    for entry in entries:
-        if isinstance(entry, str):
-            files.append(entry)
-        elif isinstance(entry, dict) and "part" in entry:
-            if entry["part"].endswith(".qmd"):
-                files.append(entry["part"])
-            files.extend(_listed(entry.get("chapters", [])))
-        elif isinstance(entry, dict) and "href" in entry:
-            files.append(entry["href"])
-    return files
+    return [chapter_source(name) for name in listed_files(entries)]
 
 
 def parts() -> dict[str, list[Path]]:
@@ -66,10 +52,10 @@ def chapter_files() -> list[Path]:
     return [config.ROOT / name for name in _flatten(book["chapters"])] + appendix_files()
 
 
-def listed_files() -> list[Path]:
+def book_files() -> list[Path]:
     """Every file ``_quarto.yml`` lists, as listed (notebooks as ``.ipynb``), in book order."""
     book = quarto_config()["book"]
-    return [config.ROOT / name for name in _listed(book["chapters"]) + _listed(book.get("appendices", []))]
+    return [config.ROOT / name for name in listed_files(book["chapters"]) + listed_files(book.get("appendices", []))]
 
 
 def theme_anchors() -> set[str]:

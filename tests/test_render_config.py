@@ -141,11 +141,11 @@ def execution_problems(cfg: dict, listed: list[str], read, exists) -> list[str]:
 
 
 def test_each_page_with_code_is_executed_once_not_once_per_format():
-    from book import listed_files
+    from book import book_files
 
     read = lambda name: (config.ROOT / name).read_text(encoding="utf-8")  # noqa: E731
     exists = lambda name: (config.ROOT / name).exists()  # noqa: E731
-    listed = [path.relative_to(config.ROOT).as_posix() for path in listed_files()]
+    listed = [path.relative_to(config.ROOT).as_posix() for path in book_files()]
     assert execution_problems(quarto_config(), listed, read, exists) == []
     assert all(exists(name) for name in listed), "a listed notebook is missing"
     broken_listing = [name.replace("association.ipynb", "_sources/association.qmd") for name in listed] + ["chapters/gone.ipynb"]
