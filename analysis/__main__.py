@@ -7,7 +7,8 @@
 - ``exact``: compute the exact conditional p-values of Table 5.1 (minutes)
   and write ``data/derived/exact_tests.csv``.
 - ``verify``: rebuild in a clean folder and compare with the committed
-  manifest; exit 1 on any drift.
+  outputs: REPRODUCED (byte-identical), REPRODUCED WITHIN TOLERANCE (numbers
+  differ in the last stored figure only) or DRIFT; exit 1 on drift.
 - ``render``: ``build``, then ``quarto render``; every further argument is
   passed to Quarto (``render --to html``; a leading ``--`` is dropped).
   Without Quarto it stops after the build, saying how to get it.
@@ -70,6 +71,9 @@ def _verify() -> int:
     print(report.verdict)
     for difference in report.differences:
         print(f"  - {difference}")
+    if not report.differences and len(report.within_tolerance) > 1:
+        for gap in report.within_tolerance:
+            print(f"  ~ {gap}")
     return 0 if report.reproduced else 1
 
 

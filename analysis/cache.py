@@ -1,7 +1,11 @@
 """Never-stale reuse of results: a fingerprint of the inputs, Quarto's freeze guard, a results cache.
 
 Everything the book computes depends only on the *inputs*: the ``analysis``
-package, the data and the locked environment. Their fingerprint
+package, the raw data and the thematic coding, and the locked environment.
+The derived outputs (``data/derived``) are not inputs: they are made from the
+inputs, and their last bits may differ from machine to machine (see
+:data:`analysis.config.STORED_SIGNIFICANT_DIGITS`), so a rebuild never makes a
+notebook or a stored result stale. Their fingerprint
 (:func:`input_fingerprint`) decides what may be reused:
 
 - the chapter notebooks record it with the book's sources
@@ -35,8 +39,9 @@ from typing import TypeVar
 
 from analysis import config
 
-#: What a chapter's results depend on, relative to the project root.
-INPUTS = ("analysis", "data", "uv.lock")
+#: What a chapter's results are made from, relative to the project root (not ``data/derived``,
+#: which is made from these).
+INPUTS = ("analysis", "data/raw", "data/themes", "uv.lock")
 #: Files under the inputs that are not inputs (compiled bytecode).
 _NOT_INPUTS = ("__pycache__",)
 Result = TypeVar("Result")
@@ -58,7 +63,7 @@ def _input_files(root: Path) -> list[Path]:
 
 
 def input_fingerprint(root: Path = config.ROOT) -> str:
-    """SHA-256 over the path and content of every input file (``analysis/``, ``data/``, ``uv.lock``).
+    """SHA-256 over the path and content of every input file (``analysis/``, ``data/raw/``, ``data/themes/``, ``uv.lock``).
 
     Any edit, added or removed file changes it; timestamps do not.
 
@@ -102,12 +107,12 @@ def guard_freeze(root: Path = config.ROOT) -> str:
     --------
     >>> import tempfile
     >>> folder = Path(tempfile.mkdtemp())
-    >>> (folder / "data").mkdir()
-    >>> (folder / "data" / "x.csv").write_text("1")
+    >>> (folder / "data" / "raw").mkdir(parents=True)
+    >>> (folder / "data" / "raw" / "x.csv").write_text("1")
     1
     >>> guard_freeze(folder), guard_freeze(folder)
     ('invalidated', 'reused')
-    >>> (folder / "data" / "x.csv").write_text("2")
+    >>> (folder / "data" / "raw" / "x.csv").write_text("2")
     1
     >>> guard_freeze(folder)
     'invalidated'
@@ -135,7 +140,7 @@ def cached(function: Callable[..., Result], *args, root: Path = config.ROOT, **k
     For expensive, deterministic calls in chapters (Monte Carlo and exact
     tests, model fits): the first render pass computes and stores the result
     under ``.cache/results/<fingerprint>/``, and later passes with the same
-    inputs load it. A change to ``analysis/``, ``data/`` or ``uv.lock`` gives a
+    inputs load it. A change to ``analysis/``, ``data/raw/``, ``data/themes/`` or ``uv.lock`` gives a
     new fingerprint, so a stale result is never found.
 
     Parameters

@@ -226,22 +226,28 @@ def write_text_atomic(path: Path, text: str) -> Path:
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """A DataFrame as CSV bytes (no index, ``\\n`` line ends, full float precision).
+    """A DataFrame as CSV bytes: no index, ``\\n`` line ends, floats to the stored precision.
 
-    Floats are written with ``repr`` precision (17 significant digits), so the
-    file round-trips exactly and is byte-identical for identical inputs.
+    Every float is rounded to :data:`analysis.config.STORED_SIGNIFICANT_DIGITS`
+    significant figures and written as the shortest text that reads back as that
+    rounded value (``-0.0`` as ``0.0``), so the file is byte-identical for identical
+    inputs on any CPU, BLAS kernel or thread count (see the constant for the
+    measurements behind the choice). Integers and text are written as they are.
 
     Examples
     --------
     >>> frame = pd.DataFrame({"a": [1, 2], "b": [0.1, 1 / 3]})
     >>> csv_bytes(frame).decode().splitlines()[2]
-    '2,0.3333333333333333'
+    '2,0.33333333'
+    >>> stored_float(1.0000000000000002), stored_float(4.4189763e-09 * (1 + 1e-12)), stored_float(-0.0)
+    ('1.0', '4.4189763e-09', '0.0')
     """
-    return frame.to_csv(index=False, lineterminator="\n", float_format=_float_repr).encode("utf-8")
+    return frame.to_csv(index=False, lineterminator="\n", float_format=stored_float).encode("utf-8")
 
 
-def _float_repr(value: float) -> str:
-    return repr(float(value))
+def stored_float(value: float) -> str:
+    """The text a derived file stores for a float: rounded to the stored significant figures."""
+    return repr(float(f"{float(value):.{config.STORED_SIGNIFICANT_DIGITS}g}") + 0.0)
 
 
 def json_bytes(payload: object) -> bytes:

@@ -25,9 +25,10 @@ renders from a ``.qmd``:
   stored in the cell's ``user_expressions`` metadata, where Quarto's
   ``jupyterToMarkdown`` substitutes them when it renders the notebook.
 
-Every notebook records the fingerprint of everything a chapter can read
-(:func:`book_fingerprint`); :func:`stale_notebooks` lists those made from
-other inputs, and the pre-render step (``chapters/_scripts/pre_render.py``)
+Every notebook records the fingerprint of everything a chapter is made from
+(:func:`book_fingerprint`: code, raw data, themes, lock file, the book's sources
+and configuration; not the derived outputs, which are made from these);
+:func:`stale_notebooks` lists those made from other inputs, and the pre-render step (``chapters/_scripts/pre_render.py``)
 executes them again before Quarto reads them, so a render never shows numbers
 from old code, data or prose. The same inputs give byte-identical notebooks,
 which are committed: a clean clone renders without executing a chapter.
@@ -57,7 +58,7 @@ from analysis.errors import CompendiumError
 
 #: Where each notebook keeps the fingerprint of the inputs it was executed from.
 FINGERPRINT_KEY = "compendium_inputs_sha256"
-#: Files a chapter may read besides ``analysis/``, ``data/`` and ``uv.lock``: the book's
+#: Files a chapter may read besides :data:`analysis.cache.INPUTS`: the book's
 #: sources (the teaching appendix reads every chapter), its configuration and references.
 BOOK_SOURCES = ("_quarto.yml", "index.qmd", "chapters/*.qmd", "chapters/_sources/*.qmd", "references.bib", "pyproject.toml")
 #: The folder, beside the notebooks, that holds the sources of the chapters listed as notebooks.
@@ -186,7 +187,7 @@ def listed_files(entries: list) -> list[str]:
 
 
 def book_fingerprint(root: Path = config.ROOT) -> str:
-    """SHA-256 of everything a chapter can read: ``analysis/``, ``data/``, ``uv.lock`` and the book's sources.
+    """SHA-256 of everything a chapter is made from: :data:`analysis.cache.INPUTS` and the book's sources.
 
     Examples
     --------

@@ -1,7 +1,9 @@
 """The command line end to end, in a scratch copy of the repository.
 
-``verify`` must report a clean copy as reproduced, and fail loudly (exit 1,
-naming the file) when a derived output or a raw data byte changes. A broken
+``verify`` must accept a move in the last stored figure as noise (exit 0,
+naming it), and fail loudly (exit 1, naming the file, and the cell where it
+can) on any other change of a derived output or any change of a raw data byte;
+``tests/test_reproducible.py`` runs it on a fresh clone. A broken
 theme, stated-figures file or data package makes ``build`` and ``verify``
 fail with the loader's one-line error. ``render`` without Quarto must still
 rebuild the outputs, then stop with a clear message; its extra arguments go
@@ -57,10 +59,50 @@ def folder_hashes(folder):
 PATH_WITHOUT_QUARTO = os.path.dirname(sys.executable) + os.pathsep + "/usr/bin:/bin"
 
 
-def test_verify_reports_a_clean_copy_as_reproduced(repository_copy):
+def commit_edited_statistics(copy, edit):
+    """Edit the committed statistics.csv of a copy and record its new hash in the manifest, as a commit would."""
+    derived = copy / "data" / "derived"
+    statistics = derived / "statistics.csv"
+    statistics.write_text(edit(statistics.read_text(encoding="utf-8")), encoding="utf-8")
+    manifest = json.loads((derived / "manifest.json").read_text(encoding="utf-8"))
+    manifest["outputs"]["statistics.csv"] = hashlib.sha256(statistics.read_bytes()).hexdigest()
+    (derived / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def last_figure_moved(text, quantity="chisq_size_outcome,,statistic,"):
+    """The text with that row's value moved by one unit in its last stored figure, and the old and new values."""
+    start = text.index(quantity) + len(quantity)
+    value = text[start : text.index(",", start)]
+    moved = value[:-1] + str((int(value[-1]) + 1) % 10)
+    return text.replace(quantity + value, quantity + moved, 1), value, moved
+
+
+def test_verify_reports_a_last_figure_move_as_reproduced_within_tolerance(repository_copy):
+    # (the fresh-clone test in tests/test_reproducible.py checks that a clean copy is byte-identical: REPRODUCED)
+    moved = {}
+    def edit(text):
+        edited, moved["committed"], moved["rebuilt"] = last_figure_moved(text)
+        return edited
+    commit_edited_statistics(repository_copy, edit)
     completed = run(repository_copy, "verify")
     assert completed.returncode == 0, completed.stdout + completed.stderr
-    assert completed.stdout.startswith("verify: reproduced")
+    (verdict,) = completed.stdout.splitlines()
+    assert verdict.startswith(
+        "verify: REPRODUCED WITHIN TOLERANCE: 1 of 3 rebuilt outputs differ from the committed ones in numbers only, "
+        "each by at most 1e-07 relative; the largest difference: data/derived/statistics.csv: line 2 "
+        f"(chisq_size_outcome, statistic), column value: committed {moved['committed']}, rebuilt {moved['rebuilt']}"
+    ), verdict
+
+
+def test_verify_reports_a_larger_change_as_drift_naming_the_cell(repository_copy):
+    commit_edited_statistics(repository_copy, lambda text: text.replace("chisq_size_outcome,,df,12.0", "chisq_size_outcome,,df,13.0", 1))
+    completed = run(repository_copy, "verify")
+    assert completed.returncode == 1
+    assert completed.stdout.splitlines() == [
+        "verify: DRIFT: 1 difference(s) from the committed manifest",
+        "  - data/derived/statistics.csv: line 3 (chisq_size_outcome, df), column value: committed 13.0, rebuilt 12.0 "
+        "(a count or text changed)",
+    ]
 
 
 def test_verify_fails_when_a_derived_output_changes(repository_copy):

@@ -157,6 +157,12 @@ def test_any_input_change_makes_every_notebook_stale(tmp_path):
         (root / changed).write_bytes(original + b"\n")
         assert len(notebooks.stale_notebooks(root)) == len(NOTEBOOK_SOURCES), f"a change to {changed} left a notebook current"
         (root / changed).write_bytes(original)
+    for output in sorted((root / "data" / "derived").iterdir()):
+        # derived files are made from the inputs above; a rebuild that moves their bytes is not a new input
+        original = output.read_bytes()
+        output.write_bytes(original + b"\n")
+        assert notebooks.stale_notebooks(root) == [], f"a rebuilt {output.name} made a notebook stale"
+        output.write_bytes(original)
     (root / "chapters" / "context.ipynb").write_text("{not json", encoding="utf-8")
     assert [path.name for path in notebooks.stale_notebooks(root)] == ["context.qmd"], "an unreadable notebook is stale"
 
