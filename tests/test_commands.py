@@ -81,7 +81,7 @@ def test_verify_reports_a_last_figure_move_as_reproduced_within_tolerance(reposi
     # (the fresh-clone test in tests/test_reproducible.py checks that a clean copy is byte-identical: REPRODUCED)
     moved = {}
     def edit(text):
-        edited, moved["committed"], moved["rebuilt"] = last_figure_moved(text)
+        edited, moved["rebuilt"], moved["committed"] = last_figure_moved(text)
         return edited
     commit_edited_statistics(repository_copy, edit)
     completed = run(repository_copy, "verify")

@@ -4,7 +4,8 @@ Run by ``quarto render`` before anything else (``project: pre-render`` in
 ``_quarto.yml``), with the Python Quarto finds, which must be the project's
 environment (Quarto's Jupyter kernel needs it too). It is
 ``python -m analysis notebooks``: a chapter whose notebook was executed from
-other inputs (``analysis/``, ``data/``, ``uv.lock`` or the book's sources) is
+other inputs (``analysis/``, ``data/raw/``, ``data/themes/``, ``uv.lock`` or the
+book's sources) is
 executed again, and frozen results of the two pages Quarto executes itself are
 cleared when the inputs changed. With nothing changed it executes nothing.
 A failure stops the render with one line naming the chapter and the cell.
