@@ -68,8 +68,11 @@ ID_PREFIXES: dict[str, str] = {"body2020": "b20-", "body2019": "b19-"}
 #: The other source whose text a quotation's ``also_in`` locator points into.
 SHARED_WITH: dict[str, str] = {"body2020": "body2019"}
 
-#: The chapter section that presents each coverage group, for sources whose themes are
-#: woven into an argument (:func:`render_argument`) rather than given headings of their own.
+#: The numbered chapter section that presents each coverage group: every cross-reference to a
+#: theme points here. Quarto resolves ``@sec-`` only to a numbered section, and a theme has no
+#: numbered heading of its own: Body (2020) themes are woven into an argument
+#: (:func:`render_argument`), and Body (2019) themes get unnumbered run-in headings
+#: (:func:`render_evidence`) inside the discretion chapter's sections.
 PRESENTED_IN: dict[str, dict[str, str]] = {
     "body2020": {
         "introduction": "sec-voices-argument",
@@ -82,6 +85,16 @@ PRESENTED_IN: dict[str, dict[str, str]] = {
         "bureaucratic-procurement": "sec-voices-procurement",
         "working-together": "sec-voices-together",
         "conclusion": "sec-voices-conclusion",
+    },
+    "body2019": {
+        "commissioning-role": "sec-discretion-why",
+        "discretion": "sec-discretion-two-dimensions",
+        "research-context": "sec-discretion-evidence",
+        "method": "sec-discretion-evidence",
+        "constraining-factors": "sec-discretion-factors",
+        "strategies": "sec-discretion-strategies",
+        "approaches": "sec-discretion-approaches",
+        "conclusions": "sec-discretion-conclusions",
     },
 }
 
@@ -545,7 +558,8 @@ def render_evidence(
     Each theme gets a small unnumbered, unlisted run-in heading that keeps its
     cross-reference anchor; the summary carries its source citations at the end
     of its last sentence (no separate "Sources" line), quotations follow as
-    attributed block quotes, and links to the other source read as a sentence.
+    attributed block quotes, and links to the other source read as a sentence
+    naming each section that presents them once.
     ``link`` turns a related theme's id into the cross-reference to where the
     book presents it (by default :func:`reference`, which follows themes woven
     into another chapter's argument to the section that presents them).
@@ -582,7 +596,8 @@ def _render_evidence_theme(theme: Theme, heading_level: int, link: Callable[[str
         speaker = "the author" if evidence.speaker == "Author" else evidence.speaker
         parts.append(f"> “{evidence.quote}” — {speaker} [@{theme.source}, {evidence.locator}]")
     if theme.related:
-        parts.append("For the other work's account, compare " + ", ".join(link(related) for related in theme.related) + ".")
+        links = dict.fromkeys(link(related) for related in theme.related)
+        parts.append("For the other work's account, compare " + ", ".join(links) + ".")
     return "\n\n".join(parts) + "\n"
 
 
@@ -592,16 +607,17 @@ def _render_theme(theme: Theme, heading_level: int) -> str:
         parts.append(f"> “{evidence.quote}” — {evidence.speaker} [@{theme.source}, {evidence.locator}]")
     parts.append(f"Sources: [{'; '.join(citation.inline() for citation in theme.citations)}].")
     if theme.related:
-        parts.append("See also " + ", ".join(reference(related) for related in theme.related) + ".")
+        parts.append("See also " + ", ".join(dict.fromkeys(reference(related) for related in theme.related)) + ".")
     return "\n\n".join(parts) + "\n"
 
 
 def theme_reference(theme: Theme) -> str:
-    """The cross-reference to where the book presents a theme.
+    """The cross-reference to where the book presents a theme: its numbered chapter section.
 
-    A theme woven into an argument has no heading of its own, so the reference
-    is to the chapter section that presents its coverage group
-    (:data:`PRESENTED_IN`); any other theme is referred to by its own heading.
+    No theme has a numbered heading of its own, and Quarto resolves ``@sec-``
+    only to a numbered section (a reference to an ``.unnumbered`` heading
+    prints ``?@sec-…``), so the reference is to the section that presents the
+    theme's coverage group (:data:`PRESENTED_IN`).
 
     Examples
     --------
@@ -609,10 +625,9 @@ def theme_reference(theme: Theme) -> str:
     >>> theme_reference(theme)
     '@sec-voices-size'
     >>> theme_reference(Theme("b19-x", "body2019", "X", "method", "Text.", (), (), ()))
-    '@sec-b19-x'
+    '@sec-discretion-evidence'
     """
-    label = PRESENTED_IN.get(theme.source, {}).get(theme.section)
-    return f"@{label}" if label else f"@{theme.anchor}"
+    return f"@{PRESENTED_IN[theme.source][theme.section]}"
 
 
 def reference(theme_id: str, index: Mapping[str, Theme] | None = None) -> str:
@@ -624,6 +639,8 @@ def reference(theme_id: str, index: Mapping[str, Theme] | None = None) -> str:
     --------
     >>> reference("b20-survival-versus-mission")
     '@sec-voices-size'
+    >>> reference("b19-back-stage-engagement")
+    '@sec-discretion-strategies'
     >>> reference("b19-nothing-like-this", index={})
     '@sec-b19-nothing-like-this'
     """
@@ -644,7 +661,8 @@ def render_argument(themes: Iterable[Theme], index: Mapping[str, Theme] | None =
     role and the page). A quotation the other source prints word for word
     says so, with that source's locator, so that agreement between the two
     works is not mistaken for independent corroboration. Related themes of
-    the other source close the theme as one sentence of cross-references.
+    the other source close the theme as one sentence of cross-references,
+    each section that presents them named once.
 
     Parameters
     ----------
@@ -681,6 +699,6 @@ def _argument_paragraphs(theme: Theme, index: Mapping[str, Theme] | None) -> str
             quote += f"\n>\n> The same words appear in @{other} [{evidence.also_in}]."
         parts.append(quote)
     if theme.related:
-        links = ", ".join(reference(related, index) for related in theme.related)
+        links = ", ".join(dict.fromkeys(reference(related, index) for related in theme.related))
         parts.append(f"In the other work, compare {links}.")
     return "\n\n".join(parts) + "\n"

@@ -359,3 +359,32 @@ def test_argument_rendering_keeps_anchors_and_citations_without_source_cards(the
         for citation in theme.citations:
             assert f"@{citation.key}" in paragraph, (theme.id, citation.key)
     assert markdown.count("— the author [@body2019") == sum(e.speaker == "Author" for t in chosen for e in t.evidence)
+
+
+def test_every_coverage_group_has_a_numbered_section_that_presents_it():
+    from analysis.themes import PRESENTED_IN
+
+    assert {source: set(groups) for source, groups in PRESENTED_IN.items()} == {source: set(groups) for source, groups in SECTIONS.items()}
+
+
+def test_each_body2019_theme_sits_in_the_section_its_references_point_to(themes):
+    """A reference to a Body (2019) theme names the numbered section of the discretion chapter
+    (:data:`PRESENTED_IN`) under which the committed notebook shows the theme's run-in heading."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from book import page_markdown
+
+    from analysis.themes import theme_reference
+
+    markdown = page_markdown(config.CHAPTER_SOURCES / "discretion.qmd")
+    section, enclosing = None, {}
+    for line in markdown.splitlines():
+        if heading := re.match(r"^## .*\{#(sec-[\w-]+)\}$", line):
+            section = heading[1]
+        elif anchor := re.match(r"^#### .*\{#(sec-b19-[\w-]+) ", line):
+            enclosing[anchor[1]] = section
+    chosen = select_themes(themes, source="body2019")
+    assert sorted(enclosing) == sorted(theme.anchor for theme in chosen)
+    misplaced = [(theme.id, theme_reference(theme), enclosing[theme.anchor]) for theme in chosen if theme_reference(theme) != f"@{enclosing[theme.anchor]}"]
+    assert not misplaced, f"themes shown outside the section their references point to: {misplaced}"
