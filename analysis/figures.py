@@ -131,7 +131,7 @@ def discretion_typology_figure(approaches: pd.DataFrame) -> Figure:
     >>> frame = pd.DataFrame({"title": ["Approach i"], "vertical": ["low"], "horizontal": ["low"]})
     >>> figure = discretion_typology_figure(frame)
     >>> figure.axes[0].get_xlabel()
-    'Horizontal discretion: freedom to decide ("as used")'
+    'Horizontal discretion: freedom to decide (“as used”)'
     >>> sum(text.get_text() == "Approach i" for text in figure.axes[0].texts)
     1
     """
@@ -146,8 +146,8 @@ def discretion_typology_figure(approaches: pd.DataFrame) -> Figure:
     axes.axvline(0.5, color="0.35", linewidth=1)
     axes.set_xticks([0.25, 0.75], ["Low", "High"])
     axes.set_yticks([0.25, 0.75], ["Low", "High"])
-    axes.set_xlabel('Horizontal discretion: freedom to decide ("as used")')
-    axes.set_ylabel('Vertical discretion: freedom from\nexternal control ("as granted")')
+    axes.set_xlabel("Horizontal discretion: freedom to decide (“as used”)")
+    axes.set_ylabel("Vertical discretion: freedom from\nexternal control (“as granted”)")
     axes.grid(visible=False)
     occupied = set()
     for index, row in enumerate(approaches.itertuples(index=False)):
@@ -317,7 +317,7 @@ def outcome_composition_figure(table: pd.DataFrame, *, label_threshold: float = 
     axes.invert_yaxis()
     axes.set_xlim(0, 100)
     axes.set_xticks(range(0, 101, 20), [f"{tick}%" for tick in range(0, 101, 20)])
-    axes.set_xlabel("Share of the band's charities")
+    axes.set_xlabel("Share of the band’s charities")
     axes.set_ylabel("Size band (income in 2008)")
     axes.grid(axis="y", visible=False)
     axes.legend(

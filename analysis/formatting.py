@@ -2,12 +2,15 @@
 
 Chapters never type a number by hand: they compute it, then format it here so
 that the same kind of quantity always reads the same way. In particular a
-p-value is never shown as 0, however small it is.
+p-value is never shown as 0, however small it is, and a value written in
+several words ("< 0.001", "3.9 × 10⁻¹¹") joins them with no-break spaces
+(:data:`NO_BREAK_SPACE`), so that a narrow table column or the end of a line
+never splits it.
 
 Examples
 --------
 >>> format_p(0.0432), format_p(3e-11)
-('0.043', '< 0.001')
+('0.043', '<\xa00.001')
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from __future__ import annotations
 import math
 
 _SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+#: Joins the words of one value: a space that neither HTML nor Typst breaks a line at.
+NO_BREAK_SPACE = "\u00a0"
 
 
 def format_p(p_value: float, *, digits: int = 3, floor: float = 0.001) -> str:
@@ -42,17 +47,17 @@ def format_p(p_value: float, *, digits: int = 3, floor: float = 0.001) -> str:
     Examples
     --------
     >>> format_p(0.5), format_p(0.00099), format_p(1e-6, floor=1e-4)
-    ('0.500', '< 0.001', '< 0.0001')
+    ('0.500', '<\xa00.001', '<\xa00.0001')
     """
     if p_value is None or math.isnan(p_value) or not 0 <= p_value <= 1:
         raise ValueError(f"p-value {p_value!r} is not a probability in [0, 1]")
     if p_value < floor:
-        return f"< {floor:g}"
+        return f"<{NO_BREAK_SPACE}{floor:g}"
     return f"{p_value:.{digits}f}"
 
 
 def format_scientific(value: float, *, digits: int = 1) -> str:
-    """Format a positive number as ``"a.b × 10⁻ⁿ"`` with Unicode superscripts.
+    """Format a positive number as ``"a.b × 10⁻ⁿ"`` with Unicode superscripts and no-break spaces.
 
     Plain Unicode (no Markdown markup) reads the same in HTML, in Typst and
     in inline code output, which Quarto may escape.
@@ -76,7 +81,7 @@ def format_scientific(value: float, *, digits: int = 1) -> str:
     Examples
     --------
     >>> format_scientific(3.9054e-11), format_scientific(0.015, digits=2)
-    ('3.9 × 10⁻¹¹', '1.50 × 10⁻²')
+    ('3.9\xa0×\xa010⁻¹¹', '1.50\xa0×\xa010⁻²')
     """
     if value is None or not math.isfinite(value) or value <= 0:
         raise ValueError(f"{value!r} is not a positive finite number")
@@ -84,7 +89,7 @@ def format_scientific(value: float, *, digits: int = 1) -> str:
     mantissa = value / 10**exponent
     if round(mantissa, digits) >= 10:
         mantissa, exponent = mantissa / 10, exponent + 1
-    return f"{mantissa:.{digits}f} × 10{str(exponent).translate(_SUPERSCRIPTS)}"
+    return f"{mantissa:.{digits}f}{NO_BREAK_SPACE}×{NO_BREAK_SPACE}10{str(exponent).translate(_SUPERSCRIPTS)}"
 
 
 def format_count(value: float) -> str:

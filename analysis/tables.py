@@ -32,6 +32,8 @@ from dataclasses import dataclass
 import pandas as pd
 from IPython.display import Markdown
 
+from analysis.formatting import NO_BREAK_SPACE
+
 #: Pandoc's ``--columns`` default: a pipe table with a longer line gets relative column widths.
 PANDOC_LINE = 72
 #: Characters of table text that fit across the PDF's text block (A4, the book's Typst
@@ -41,11 +43,24 @@ PAGE_CHARS = 96
 CELL_PADDING = 2
 #: Line-break opportunities inside a word that Typst uses: after a hyphen, dash or slash.
 _BREAK_AFTER = re.compile(r"(?<=[-–/])")
+#: Spaces a line may break at; a no-break space (U+00A0, U+202F) joins the words beside it.
+_BREAKING_SPACE = re.compile(r"[ \t\n]+")
+#: Abbreviations after which pandoc's Markdown reader puts a no-break space, joining them to the
+#: next word ("sec. Methodology", "p. 128"): its default list, printed by
+#: ``pandoc --print-default-data-file=abbreviations`` (pandoc 3.9).
+PANDOC_ABBREVIATIONS = frozenset(
+    "aet. aetat. al. Apr. Aug. bk. Bros. c. Capt. cf. ch. chap. chs. Co. col. Corp. cp. d. Dec. Dr. "
+    "e.g. ed. eds. esp. f. fasc. Feb. ff. fig. fl. fol. fols. Fr. Gen. Gov. Hon. i.e. ill. Inc. incl. "
+    "Jan. Jr. Jul. Jun. Ltd. M.A. M.D. Mar. Mr. Mrs. Ms. n. n.b. nn. No. Nov. Oct. p. Ph.D. pp. Pres. "
+    "Prof. pt. q.v. Rep. Rev. s.v. s.vv. saec. sec. Sen. Sep. Sept. Sgt. Sr. St. univ. viz. vol. vs.".split()
+)
 #: Markdown that takes no room when rendered (emphasis, code ticks) or is replaced by its text.
 _LINK = re.compile(r"\[(?P<text>[^\]]*)\]\([^)]*\)")
 _CROSSREF = re.compile(r"@(?:tbl|fig|sec)-[\w-]*\w")
 _MARKUP = re.compile(r"[*`]")
 _CODE_SPAN = re.compile(r"(`[^`]*`)")
+#: A sign that belongs to the number after it ("≤ 1.5", "± 4.1"): the space between them.
+_SIGN_SPACE = re.compile(r"(?<=[<>≤≥±]) (?=\d)")
 #: Width of a monospaced (code) character relative to an average character of the serif text.
 CODE_WIDTH = 1.3
 #: Width of a capital letter relative to an average character (measured with Typst's serif font).
@@ -118,6 +133,23 @@ def visible_text(cell: str) -> str:
     return _MARKUP.sub("", text)
 
 
+def _words(text: str) -> list[str]:
+    """The pieces of ``text`` between which a line may break at a space.
+
+    Examples
+    --------
+    >>> _words("sec. Methodology and 9.3\u00a0×\u00a010⁻¹⁰")
+    ['sec. Methodology', 'and', '9.3\xa0×\xa010⁻¹⁰']
+    """
+    words: list[str] = []
+    for word in _BREAKING_SPACE.split(text.strip()):
+        if words and words[-1].split(" ")[-1] in PANDOC_ABBREVIATIONS:
+            words[-1] += " " + word
+        elif word:
+            words.append(word)
+    return words
+
+
 def _widths(cell: str) -> tuple[list[int], int]:
     """Widths, in average serif characters, of the unbreakable pieces of ``cell`` and of the whole."""
     pieces, total = [], 0.0
@@ -125,7 +157,7 @@ def _widths(cell: str) -> tuple[list[int], int]:
         scale = CODE_WIDTH if part.startswith("`") else 1.0
         text = visible_text(part)
         total += scale * _length(text)
-        pieces += [math.ceil(scale * _length(piece)) for word in text.split() for piece in _BREAK_AFTER.split(word)]
+        pieces += [math.ceil(scale * _length(piece)) for word in _words(text) for piece in _BREAK_AFTER.split(word)]
     return pieces, math.ceil(total)
 
 
@@ -137,8 +169,10 @@ def _length(text: str) -> float:
 def longest_word(cell: str) -> int:
     """Width of the widest piece of ``cell`` that the PDF cannot break across lines.
 
-    Lines break at spaces and after hyphens, dashes and slashes; table cells
-    are never hyphenated (see ``chapters/_theme/book-rules.typ``). Widths are in
+    Lines break at spaces and after hyphens, dashes and slashes, but not at a
+    no-break space, nor after an abbreviation that pandoc joins to the next
+    word (:data:`PANDOC_ABBREVIATIONS`); table cells are never hyphenated (see
+    ``chapters/_theme/book-rules.typ``). Widths are in
     average characters of the text font; code counts :data:`CODE_WIDTH` times
     and a capital :data:`CAPITAL_WIDTH` times.
 
@@ -150,6 +184,8 @@ def longest_word(cell: str) -> int:
     19
     >>> longest_word("MAJOR")
     7
+    >>> longest_word("sec. Methodology")
+    17
     """
     return max(_widths(cell)[0], default=0)
 
@@ -204,6 +240,21 @@ def column_widths(header: list[str], rows: list[list[str]], page_chars: int = PA
     return [low + math.floor(spare * more / sum(extra)) for low, more in zip(minimum, extra)]
 
 
+def join_values(text: str) -> str:
+    """``text`` with each sign joined to the number after it by a no-break space.
+
+    A bound or an error written by a chapter ("≤ 1.5 × 10⁻⁵", "(± 4.1 × 10⁻²¹)")
+    then stays on one line in a narrow column, as :mod:`analysis.formatting`
+    keeps its own values together.
+
+    Examples
+    --------
+    >>> join_values("≤ 1.5 and (± 0.2) but not - 3")
+    '≤\xa01.5 and (±\xa00.2) but not - 3'
+    """
+    return _SIGN_SPACE.sub(NO_BREAK_SPACE, text)
+
+
 def _separator(cell: str, width: int) -> str:
     left, right = cell.startswith(":"), cell.endswith(":")
     return (":" if left else "") + "-" * max(width - left - right, 1) + (":" if right else "")
@@ -213,7 +264,8 @@ def markdown_table(frame: pd.DataFrame, *, index: bool = False, floatfmt: str = 
     """Render ``frame`` as a Markdown pipe table that Quarto can caption and cross-reference.
 
     A wide table gets relative column widths (see the module's notes) so that
-    no word is wider than its column in the PDF.
+    no word is wider than its column in the PDF, and a sign in a cell stays
+    with the number after it (:func:`join_values`).
 
     Parameters
     ----------
@@ -238,7 +290,8 @@ def markdown_table(frame: pd.DataFrame, *, index: bool = False, floatfmt: str = 
     >>> wide.data.splitlines()[1]  # dashes give Value 12 and Note 84 of 96 characters
     '|:-----------|:-----------------------------------------------------------------------------------|'
     """
-    text = frame.to_markdown(index=index, floatfmt=floatfmt, tablefmt="pipe")
+    shown = frame.map(lambda value: join_values(value) if isinstance(value, str) else value)
+    text = shown.to_markdown(index=index, floatfmt=floatfmt, tablefmt="pipe")
     table = parse_pipe_table(text)
     if not table.has_relative_widths:
         return Markdown(text)

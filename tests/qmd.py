@@ -94,6 +94,42 @@ def citation_keys(markdown: str) -> set[str]:
     return keys
 
 
+#: A citation in brackets, which pandoc prints inside parentheses of its own: ``[see @key, p. 3]``.
+_BRACKETED_CITATION = re.compile(r"\[[^\[\]]*(?<![\w@.])-?@[A-Za-z][^\[\]]*\](?!\()")
+#: Code spans and link targets, whose parentheses are not the prose's.
+_NOT_PROSE = re.compile(r"`[^`]*`|\]\([^)]*\)")
+
+
+def parenthesised_citations(markdown: str) -> list[str]:
+    """Bracketed citations written inside parentheses, which print nested: "(commentary, (Body 2020, 128))".
+
+    A citation inside a parenthesis needs a form without brackets of its own:
+    the words before it as a prefix inside the brackets (``[commentary,
+    @body2020, p. 128]``), or ``@key`` / ``[-@key]`` in running text.
+
+    Examples
+    --------
+    >>> parenthesised_citations("Vulnerable (author's commentary,\\n[@body2020, p. 128]).")
+    ['[@body2020, p. 128]']
+    >>> parenthesised_citations("Vulnerable [author's commentary, @body2020, p. 128] (see @tbl-x).")
+    []
+    """
+    found = []
+    for paragraph in re.split(r"\n[ \t]*\n", markdown):
+        text = _NOT_PROSE.sub(lambda match: " " * len(match.group()), paragraph)
+        depth, index = 0, 0
+        while index < len(text):
+            citation = _BRACKETED_CITATION.match(text, index)
+            if citation:
+                if depth > 0 and citation_keys(citation.group()):
+                    found.append(" ".join(citation.group().split()))
+                index = citation.end()
+                continue
+            depth = depth + 1 if text[index] == "(" else max(depth - 1, 0) if text[index] == ")" else depth
+            index += 1
+    return found
+
+
 def parse_text(text: str, path: Path | None = None) -> QuartoDocument:
     """Parse the text of a ``.qmd`` document."""
     lines = text.splitlines()

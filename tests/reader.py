@@ -32,8 +32,8 @@ from analysis.tables import PipeTable, longest_word, parse_pipe_table, text_widt
 
 #: Lines of table text that fit on one page of the PDF (A4, 10-11 pt): a taller table must break.
 PAGE_LINES = 40
-#: The Typst rule that lets a table's float break across pages (see ``chapters/_theme/book-rules.typ``).
-BREAKABLE_TABLES = re.compile(r'#show figure\.where\(kind: "quarto-float-tbl"\): set block\(breakable: true\)')
+#: The Typst rule that lets a long table's float break across pages (see ``chapters/_theme/book-rules.typ``).
+BREAKABLE_TABLES = re.compile(r'#show figure\.where\(kind: "quarto-float-tbl"\): it => context \{\n(?:  .*\n)*  set block\(breakable: long or tall\)')
 _SEPARATOR = re.compile(r"^\s*\|(\s*:?-+:?\s*\|)+\s*$")
 #: Internal names a reader should not meet: snake_case and camelCase words outside code
 #: (a one-letter stem with a subscript, such as ``n_i``, is notation, not a name).

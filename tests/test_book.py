@@ -93,6 +93,46 @@ def test_citations_resolve(path):
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=_id)
+def test_no_citation_in_brackets_inside_parentheses(path):
+    """A bracketed citation inside a parenthesis prints nested brackets, "(commentary, (Body 2020, 128))"."""
+    nested = qmd.parenthesised_citations(page_markdown(path))
+    assert not nested, f"{path.name}: citations in brackets inside parentheses: {nested}"
+
+
+#: A straight quotation mark or apostrophe, where pandoc's smart quotes would print a curly one.
+_STRAIGHT_QUOTE = re.compile(r"['\"]")
+#: The text of a figure: matplotlib's SVG keeps each drawn string in a comment beside its glyphs.
+_SVG_TEXT = re.compile(r"<!-- (.*?) -->")
+
+
+def straight_quotes_outside_pandoc(cfg: dict, notebooks: list) -> list[str]:
+    """Text that reaches the page without pandoc's smart quotes and has a straight quote or apostrophe.
+
+    That is the book's title, subtitle and author (the Typst template prints
+    the author as a plain string: the 2026-12-04 title page mixed "Children’s"
+    and "Children's") and every string drawn in a figure.
+    """
+    found = [f"_quarto.yml book.{field}: {cfg['book'][field]}" for field in ("title", "subtitle", "author") if _STRAIGHT_QUOTE.search(cfg["book"].get(field, ""))]
+    for notebook in notebooks:
+        for cell in notebook.cells:
+            for output in cell.get("outputs", []):
+                svg = output.get("data", {}).get("image/svg+xml", "")
+                found += [f"a figure: {text}" for text in _SVG_TEXT.findall(svg) if _STRAIGHT_QUOTE.search(text)]
+    return found
+
+
+def test_one_apostrophe_style_on_the_title_page_and_in_figures():
+    import nbformat
+
+    from analysis.notebooks import book_notebook_sources, notebook_path
+
+    notebooks = [nbformat.read(notebook_path(source), as_version=4) for source in book_notebook_sources()]
+    assert straight_quotes_outside_pandoc(quarto_config(), notebooks) == []
+    straight = {"book": {"title": "Children's", "author": "Children’s"}}
+    assert straight_quotes_outside_pandoc(straight, []) == ["_quarto.yml book.title: Children's"]
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=_id)
 def test_tables_and_figures_have_captions_and_alt_text(path):
     for block in qmd.parse(path).blocks:
         label = block.label or ""

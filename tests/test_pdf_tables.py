@@ -1,13 +1,18 @@
-"""The book's tables, laid out by the real pandoc and Typst, print no word over another.
+"""The book's tables, laid out by the real pandoc and Typst with the book's rules, read as printed.
 
-See ``tests/pdf.py``. The first test checks the check itself: without the
-book's Typst rules a 97-row table is overprinted at the foot of its page (as
-in the real render of the package list), and a separator line that gives a
-column too few dashes makes its words collide with the next column. The
-second lays out every table of every chapter as executed.
+See ``tests/pdf.py``. Every table of every chapter is set on the book's page
+and checked three ways: no word printed over another, no word past the right
+edge of its column (two columns run together, "sec. Methodologyeach", end
+past it), no value broken across lines ("9.3 ×" over "10⁻¹⁰"). Then every
+table is set again at twenty heights on a page, so that page breaks cut it
+everywhere they can: a short table (at most ``short-table-rows`` body rows)
+that fits on a page never breaks, and no page holds a single row of a table.
+The first tests check the checks on tables made to fail them.
 """
 
 from __future__ import annotations
+
+import re
 
 import pandas as pd
 import pytest
@@ -15,12 +20,17 @@ import pytest
 import pdf
 import qmd
 import reader
+from analysis.formatting import format_scientific
 from analysis.tables import markdown_table
 from book import chapter_files
 
 pytestmark = pytest.mark.skipif(pdf.missing_tools() is not None, reason=f"PDF layout check: {pdf.missing_tools()}")
 
-EXECUTABLE = [path for path in chapter_files() if path.exists() and qmd.parse(path).blocks]
+CHAPTERS = chapter_files()
+#: Lines of filler set before a table, so that each placement of it starts lower on its page.
+OFFSETS = tuple(range(0, 60, 3))
+#: The largest number of body rows of a table that never breaks across pages (book-rules.typ).
+SHORT_TABLE_ROWS = int(re.search(r"#let short-table-rows = (\d+)", pdf.BOOK_RULES.read_text(encoding="utf-8"))[1])
 
 
 def _long_table() -> str:
@@ -34,45 +44,98 @@ def _wide_table() -> str:
             "Quantity": ["Share of the tracked charities receiving grant funding in 2008"] * 3,
             "Value": ["£100,000"] * 3,
             "Unit": ["percent"] * 3,
-            "Stated as": ["over 80 commissioning processes"] * 3,
+            "Where": ["sec. Methodology"] * 3,
             "Note": ["an approximate upper bound, reported from Gill et al (2011) as cited by Body"] * 3,
-            "Page": ["p. 127"] * 3,
+            "p": [format_scientific(9.3e-10)] * 3,
         }
     )
     return markdown_table(frame).data
 
 
-def test_layout_check_sees_overprinted_and_colliding_words(tmp_path):
-    fixed = pdf.compile_pdf(pdf.typst_document([("long", _long_table()), ("wide", _wide_table())]), tmp_path)
-    assert pdf.overlaps(pdf.words(fixed)) == []
-    assert max(word.page for word in pdf.words(fixed)) > 1, "the long table should continue on a second page"
+def _rows(count: int) -> str:
+    return markdown_table(pd.DataFrame({"Key": [f"row {index}" for index in range(1, count + 1)], "Value": ["a value"] * count})).data
 
-    unbreakable = pdf.compile_pdf(pdf.typst_document([("long", _long_table())], rules=""), tmp_path)
-    assert len(pdf.overlaps(pdf.words(unbreakable))) > 50, "rows squeezed into one page must be found"
 
-    lines = _wide_table().splitlines()
-    lines[1] = "|" + "|".join(["-" * 30, "-", "-", "-" * 5, "-" * 60, "-"]) + "|"
-    narrow = pdf.compile_pdf(pdf.typst_document([("narrow", "\n".join(lines))]), tmp_path)
-    assert pdf.overlaps(pdf.words(narrow)), "a column narrower than its words must be found"
+def _read(document: str, folder, name: str = "document"):
+    compiled = pdf.compile_pdf(document, folder, name)
+    return pdf.words(compiled), pdf.cells(compiled)
+
+
+def test_the_checks_see_overprinted_colliding_and_broken_words(tmp_path):
+    found, placed = _read(pdf.table_document([("long", _long_table()), ("wide", _wide_table())]), tmp_path)
+    assert pdf.overlaps(found) == [] and pdf.overflows(found, placed) == [] and pdf.split_values(found) == []
+    assert len({cell["page"] for cell in placed if cell["table"] == 1}) > 1, "the long table should continue on a second page"
+
+    lines = _wide_table().replace("\u00a0", " ").splitlines()
+    lines[1] = "|" + "|".join(["-" * 30, "-", "-", "-", "-" * 60, "-"]) + "|"
+    found, placed = _read(pdf.table_document([("narrow", "\n".join(lines))]), tmp_path)
+    overflowing = {word.text for word, _ in pdf.overflows(found, placed)}
+    assert {"£100,000", "percent"} <= overflowing, "words wider than their column must be found"
+    assert pdf.split_values(found), "a p-value written with breaking spaces, broken in a narrow column, must be found"
+
+    overprinted = [pdf.Word(1, "term", 10, 100, 60, 112.5), pdf.Word(1, "description", 20, 108.3, 90, 120.8)]
+    assert pdf.overlaps(overprinted), "a term 0.4 em into the line below it is overprinted"
+    assert not pdf.overlaps([overprinted[0], pdf.Word(1, "next", 20, 112.4, 90, 124.9)]), "neighbouring lines touch"
+
+
+def test_the_breaking_checks_see_split_short_tables_and_lone_rows(tmp_path):
+    tables = [("short", _rows(5)), ("long", _rows(14))]
+    fixed = pdf.cells(pdf.compile_pdf(pdf.table_document(tables, offsets=OFFSETS, probe=pdf.ROW_PROBE), tmp_path))
+    assert _broken_short_tables(fixed, len(OFFSETS)) == [] and pdf.lone_rows(fixed) == []
+    every_table_breaks = '#show figure.where(kind: "quarto-float-tbl"): set block(breakable: true)'
+    broken = pdf.cells(pdf.compile_pdf(pdf.table_document(tables, rules=every_table_breaks, offsets=OFFSETS, probe=pdf.ROW_PROBE), tmp_path))
+    assert _broken_short_tables(broken, len(OFFSETS)), "a short table cut by a page break must be found"
+    assert pdf.lone_rows(broken), "a row alone at the foot of a page or on a page of its own must be found"
+
+
+def _tables(path) -> list[tuple[str, str]]:
+    """``(caption, table)`` for every pipe table a reader sees on the page: in its prose and in what its cells show."""
+    if not qmd.parse(path).blocks:
+        return [(f"{path.name} table {index}", table) for index, table in enumerate(reader.pipe_tables(qmd.parse(path).markdown), 1)]
+    tables = []
+    for cell in qmd.executed(path).cells:
+        texts = [cell.source] if cell.cell_type == "markdown" else reader.markdown_outputs(cell)
+        tables += [(f"{path.name} line {cell.metadata['qmd']['line']}", table) for text in texts for table in reader.pipe_tables(text)]
+    return tables
+
+
+def _broken_short_tables(placed: list[dict], placements: int) -> list[int]:
+    """Placements of a short table set on two pages though the same table fits on one at the top of a page."""
+    rows = pdf.rows_by_page(placed)
+    pages = {table: set().union(*by_row.values()) for table, by_row in rows.items()}
+    broken = []
+    for table, by_row in rows.items():
+        first = table - (table - 1) % placements
+        fits = len(pages.get(first, ())) == 1
+        if len(by_row) <= SHORT_TABLE_ROWS and fits and len(pages[table]) > 1:
+            broken.append(table)
+    return broken
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("path", EXECUTABLE, ids=lambda path: path.name)
-def test_no_two_words_of_a_table_overlap_in_the_pdf(path, tmp_path):
-    notebook = qmd.executed(path)
-    tables = [
-        (f"{path.name} line {cell.metadata['qmd']['line']}", table)
-        for cell in notebook.cells
-        for text in reader.markdown_outputs(cell)
-        for table in reader.pipe_tables(text)
-    ]
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda path: path.name)
+def test_every_table_fits_its_columns_in_the_pdf(path, tmp_path):
+    tables = _tables(path)
     if not tables:
         pytest.skip(f"{path.name} shows no table")
-    found = pdf.words(pdf.compile_pdf(pdf.typst_document(tables), tmp_path))
-    pairs = pdf.overlaps(found)
-    assert not pairs, f"{path.name}: words printed over each other: " + "; ".join(
-        f"p{first.page} {first.text!r}/{second.text!r}" for first, second in pairs[:10]
-    )
+    found, placed = _read(pdf.table_document(tables), tmp_path)
+    problems = [f"p{a.page} {a.text!r} over {b.text!r}" for a, b in pdf.overlaps(found)]
+    problems += [f"p{word.page} {word.text!r} runs out of column {cell['column'] + 1} of {tables[cell['table'] - 1][0]}" for word, cell in pdf.overflows(found, placed)]
+    problems += [f"p{a.page} {a.text!r} ends a line before {b.text!r}" for a, b in pdf.split_values(found)]
+    assert not problems, f"{path.name}: " + "; ".join(problems[:12])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda path: path.name)
+def test_tables_break_only_where_a_reader_can_follow(path, tmp_path):
+    tables = _tables(path)
+    if not tables:
+        pytest.skip(f"{path.name} shows no table")
+    placed = pdf.cells(pdf.compile_pdf(pdf.table_document(tables, offsets=OFFSETS, probe=pdf.ROW_PROBE), tmp_path))
+    name = lambda table: tables[(table - 1) // len(OFFSETS)][0]  # noqa: E731
+    problems = [f"{name(table)} is cut by a page break" for table in _broken_short_tables(placed, len(OFFSETS))]
+    problems += [f"{name(table)} leaves row {row} alone on page {page}" for table, page, row in pdf.lone_rows(placed)]
+    assert not problems, f"{path.name}: " + "; ".join(sorted(set(problems))[:12])
 
 
 #: A template rule of the kind that printed "Chapter 2." in the real render: the heading's own
@@ -106,9 +169,9 @@ def _text(document: str, folder) -> str:
 
 
 def test_cross_references_read_chapter_2_and_appendix_b_without_a_full_stop(tmp_path):
-    rules = pdf.BOOK_RULES.read_text(encoding="utf-8")
-    text = _text("\n".join([pdf.PAGE, _TEMPLATE_REF_RULE, rules, _BODY]), tmp_path)
+    page = "\n".join([pdf.STAND_IN.read_text(encoding="utf-8"), "#show: book-page", _TEMPLATE_REF_RULE])
+    text = _text("\n".join([page, pdf.BOOK_RULES.read_text(encoding="utf-8"), _BODY]), tmp_path)
     assert "See Chapter 2, Chapter 2 and Chapter 2.1." in text
     assert "(Appendix B)." in text
-    without = _text("\n".join([pdf.PAGE, _TEMPLATE_REF_RULE, _BODY]), tmp_path)
+    without = _text("\n".join([page, _BODY]), tmp_path)
     assert "Chapter 2." in without and "(Appendix 2.)" in without, "the check must see the stray full stop"

@@ -3,10 +3,14 @@
 - ``.gitignore`` holds, verbatim, the lines ``quarto render`` appends when
   they are missing; otherwise a render of a clean clone modifies a tracked
   file and the reproducibility appendix reports the commit as ``-dirty``.
-- The Typst format includes the book's rules (``chapters/_theme/book-rules.typ``):
-  breakable table floats, unhyphenated ragged-right table cells, and
-  cross-references to chapters without a stray full stop; its table of
-  contents lists parts and chapters only.
+- The Typst format includes the book's rules: before the template
+  (``chapters/_theme/book-pages.typ``) no blank pages, and at the start of
+  the body (``chapters/_theme/book-rules.typ``) tables that break only where
+  a reader can follow, unhyphenated ragged-right table cells, a layout for
+  term lists, running heads of the book's own and cross-references to
+  chapters without a stray full stop; its table of contents lists parts and
+  chapters only. (``tests/test_pdf_tables.py`` and ``tests/test_pdf_book.py``
+  lay pages out with them.)
 - Every page with code is rendered from its executed notebook, except the two
   pages Quarto must execute itself, and nothing makes Quarto execute a notebook.
 - The pre-render step refreshes the notebooks (``tests/test_notebooks.py``
@@ -38,19 +42,28 @@ def missing_quarto_ignores(gitignore: str) -> list[str]:
     return [line for line in QUARTO_IGNORES if line not in lines]
 
 
+def _included(typst: dict, option: str, read) -> str:
+    names = typst.get(option, [])
+    return "\n".join(read(name) for name in ([names] if isinstance(names, str) else names))
+
+
 def typst_problems(cfg: dict, read) -> list[str]:
     """What is missing from the typst format's settings; ``read`` reads a project file."""
     typst = cfg["format"]["typst"]
     problems = []
     if typst.get("toc-depth", 3) > 1:
         problems.append(f"toc-depth {typst.get('toc-depth', 3)}: the table of contents runs to several pages")
-    includes = typst.get("include-before-body", [])
-    includes = [includes] if isinstance(includes, str) else includes
-    rules = "\n".join(read(name) for name in includes)
-    if not reader.BREAKABLE_TABLES.search(rules):
-        problems.append("no rule making table floats breakable: long tables are overprinted at the page foot")
+    if "#show pagebreak:" not in _included(typst, "include-in-header", read):
+        problems.append("no page rule before the template: every part and chapter begins on an odd page, after a blank one")
+    rules = _included(typst, "include-before-body", read)
+    if not reader.BREAKABLE_TABLES.search(rules) or "#set table.cell(breakable: false)" not in rules:
+        problems.append("no rules for breaking tables: long tables are overprinted at the page foot, short ones split")
     if "#show table: set text(hyphenate: false)" not in rules or "#show table: set par(justify: false)" not in rules:
         problems.append("table cells are justified and hyphenated")
+    if "#show terms:" not in rules:
+        problems.append("no layout for term lists: the template prints each term over its description")
+    if "#set page(header:" not in rules:
+        problems.append("no running heads of the book's own: the references are headed by the last appendix's letter")
     if "#show ref:" not in rules or 'numbering(if in-appendix { "A.1" } else { "1.1" }' not in rules:
         problems.append("no rule numbering cross-references to chapters without a full stop")
     return problems
@@ -91,7 +104,7 @@ def test_typst_settings_for_long_tables_cross_references_and_contents():
 def test_typst_settings_check_fails_without_the_rules():
     broken = {"format": {"typst": {"toc": True, "include-before-body": "rules.typ"}}}
     problems = typst_problems(broken, lambda name: "#show figure: set block(breakable: false)")
-    assert len(problems) == 4
+    assert len(problems) == 7
 
 
 #: The pages Quarto executes itself: the preface (``index.qmd`` must be a ``.qmd`` beside
