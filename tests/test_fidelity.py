@@ -9,8 +9,11 @@ that it would catch it:
     not on;
 (c) a stated figure recorded against a different work from the one the source
     cites for it, or a theme reporting that figure under another key;
-(d) a run of 12 or more words copied from a source outside quotation marks, in
-    themes, stated-figure notes or chapter prose;
+(d) a run of 8 or more words copied from a source outside quotation marks,
+    anywhere in the project's own prose (coding, stated-figure CSVs, every page
+    of the book, README);
+(e) a quotation attributed to either work, of any length, that is not printed
+    word for word in it;
 
 plus the bibliography rule: an entry for a work cited by Body (2019) says
 nothing that the article's own bibliography does not give.
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import re
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import bibtexparser
@@ -38,10 +42,13 @@ from analysis.fidelity import (
     body2020_pages,
     close_paraphrases,
     copied_runs,
+    comparable,
     figure_is_stated,
+    is_verbatim,
     located_text,
     ngrams,
     quotation_is_located,
+    quoted_passages,
     recorded_keys,
     sentences,
     sentences_stating,
@@ -245,33 +252,77 @@ def test_a_theme_citing_another_work_for_a_figure_is_caught(themes, figures):
     assert theme_attribution_problems([wrong], figures) == [(theme.id, "reports referrals-increase without citing vibert2016")]
 
 
-# (d) No copied run of 12 words outside quotation marks ----------------------------------
+# (d) No copied run of 8 words outside quotation marks, in any of the project's prose ----------
 
 
-def chapter_prose() -> dict[str, str]:
-    """The prose of every page of the book, as written (computing chapters from ``chapters/_sources/``)."""
+#: Pages of the book about the two works: every quotation on them is attributed to one of the works.
+PAGES_ON_THE_SOURCES = ("index.qmd", "context.qmd", "voices.qmd", "discretion.qmd", "synthesis.qmd", "glossary.qmd")
+#: The two works, as a paragraph may cite them: a Pandoc key or "Body (2019)", "Body 2020" and the like.
+CITES_A_SOURCE = re.compile(r"@(?P<key>body20(?:19|20))\b|Body,? \(?(?P<year>2019|2020)\)?")
+#: A value the reader sees in place of an inline expression: a word in no source, so runs break at it.
+INLINE_VALUE = " inlinevalue "
+
+
+@dataclass(frozen=True)
+class Prose:
+    """A piece of the project's own prose, and the works it speaks for throughout (if any)."""
+
+    name: str
+    text: str
+    sources: tuple[str, ...] = ()
+
+
+def code_strings(source: str) -> str:
+    """The string literals of a code cell, one to a line: table headings, labels and other text a reader sees."""
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return ""
+    return "\n\n".join(node.value for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str))
+
+
+def project_prose() -> list[Prose]:
+    """Every piece of the project's own prose: the coding, the stated-figure CSVs, every page of the book
+    as written (computing chapters from ``chapters/_sources/``: Markdown, cell captions and alt text,
+    and the strings of code cells), and the README."""
     from book import chapter_files
 
-    return {path.name: qmd.parse(path).markdown for path in chapter_files()}
-
-
-def test_no_copied_run_in_themes(themes, long_runs):
-    copied = [(theme.id, run) for theme in themes for run in copied_runs(f"{theme.title}. {theme.summary}", long_runs)]
-    assert copied == []
-
-
-def test_no_copied_run_in_stated_figure_notes(figures, long_runs):
-    copied = [
-        (row.figure_id, run)
-        for row in figures.itertuples()
-        for run in copied_runs(f"{row.quantity}. {row.note}", long_runs)
+    pieces = [Prose(theme.id, f"{theme.title}.\n\n{theme.summary}", (theme.source,)) for theme in load_themes()]
+    pieces += [
+        Prose(f"{row.figure_id} ({column})", getattr(row, column), (row.source,))
+        for row in load_source_figures().itertuples()
+        for column in ("quantity", "note")
     ]
+    for path in chapter_files():
+        document = qmd.parse(path)
+        about = ("body2019", "body2020") if path.name in PAGES_ON_THE_SOURCES else ()
+        pieces.append(Prose(path.name, qmd.INLINE.sub(INLINE_VALUE, document.markdown), about))
+        for block in document.blocks:
+            if block.kind == "cell":
+                options = "\n\n".join(str(value) for key, value in block.options.items() if key.endswith(("-cap", "-alt")))
+                pieces.append(Prose(f"{path.name} cell {block.label} (options)", options, about))
+                pieces.append(Prose(f"{path.name} cell {block.label} (code strings)", code_strings(block.source)))
+    pieces.append(Prose("README.md", (config.ROOT / "README.md").read_text(encoding="utf-8")))
+    return pieces
+
+
+def paragraphs(text: str) -> list[str]:
+    """Paragraphs of Markdown or plain text: blocks between blank lines."""
+    return [block for block in re.split(r"\n\s*\n", text) if block.strip()]
+
+
+def test_project_prose_covers_the_coding_the_csvs_every_page_and_the_readme():
+    names = {piece.name for piece in project_prose()}
+    assert {"b20-not-about-size", "volatile-income-share (note)", "README.md", "glossary.qmd", "index.qmd"} <= names
+    assert {"voices.qmd", "discretion.qmd", "synthesis.qmd", "teaching.qmd", "reproducibility.qmd"} <= names
+    assert any(name.startswith("voices.qmd cell tbl-voices-speakers") for name in names)
+
+
+def test_no_copied_run_in_any_of_the_project_prose(long_runs):
+    copied = [(piece.name, run) for piece in project_prose() for run in copied_runs(piece.text, long_runs)]
     assert copied == []
-
-
-@pytest.mark.parametrize("name", sorted(chapter_prose()))
-def test_no_copied_run_in_chapter_prose(name, long_runs):
-    assert [(name, run) for run in copied_runs(chapter_prose()[name], long_runs)] == []
 
 
 def test_a_copied_run_is_caught_unless_it_is_quoted(long_runs):
@@ -282,6 +333,57 @@ def test_a_copied_run_is_caught_unless_it_is_quoted(long_runs):
     assert copied_runs(f"Our note: “{run}” and more.", long_runs) == []
     shorter = " ".join(words[start : start + COPIED_RUN_WORDS - 1])
     assert copied_runs(f"Our note: {shorter} and more.", long_runs) == []
+
+
+def test_the_copying_check_runs_at_eight_words_and_catches_a_run_from_the_issue(long_runs):
+    # Issue 19's example from the glossary: eight words of Body (2020), p. 110, outside quotation marks.
+    assert COPIED_RUN_WORDS == 8
+    assert copied_runs("A requirement, introduced by the Conservative government in the 1980s, that", long_runs) != []
+
+
+# (e) Every quotation attributed to either work is verbatim in it, whatever its length --------
+
+
+def attributed_sources(paragraph: str, piece: Prose) -> set[str]:
+    """The works a paragraph's quotations are attributed to: those the piece speaks for, and those it cites."""
+    cited = {match["key"] or f"body{match['year']}" for match in CITES_A_SOURCE.finditer(paragraph)}
+    return set(piece.sources) | cited
+
+
+def unfaithful_quotations(pieces: list[Prose], texts: dict[str, str]) -> list[tuple[str, str]]:
+    """Quotations, of any length, that are attributed to a work but not printed word for word in it."""
+    found = []
+    for piece in pieces:
+        for paragraph in paragraphs(piece.text):
+            sources = attributed_sources(paragraph, piece)
+            for quote in quoted_passages(paragraph) if sources else ():
+                if not any(is_verbatim(quote, texts[source]) for source in sources):
+                    found.append((piece.name, " ".join(quote.split())))
+    return found
+
+
+@pytest.fixture(scope="module")
+def comparable_sources() -> dict[str, str]:
+    return {source: comparable(path.read_text(encoding="utf-8")) for source, path in SOURCE_TEXTS.items()}
+
+
+def test_every_quotation_attributed_to_either_work_is_verbatim_in_it(comparable_sources):
+    pieces = project_prose()
+    assert sum(len(quoted_passages(paragraph)) for piece in pieces for paragraph in paragraphs(piece.text)) >= 80
+    assert unfaithful_quotations(pieces, comparable_sources) == []
+
+
+def test_a_made_up_or_misattributed_quotation_is_caught_however_short(comparable_sources):
+    # The made-up quotation of issue 19, and a real Body (2019) phrase attributed to Body (2020).
+    made_up = Prose("made-up", "A chief executive said it is “not necessarily about size” [@body2020, p. 142].")
+    elsewhere = Prose("elsewhere", "Body (2020) calls them ‘clans’.")
+    fair = Prose("fair", "One said “I don’t think that is necessarily about size” [@body2020, p. 142].")
+    unattributed = Prose("unattributed", "R reports “FEXACT error 7”.")
+    assert unfaithful_quotations([made_up, elsewhere, fair, unattributed], comparable_sources) == [
+        ("made-up", "not necessarily about size"),
+        ("elsewhere", "clans"),
+    ]
+    assert unfaithful_quotations([Prose("theme", "He said 'words in neither work'.", ("body2019",))], comparable_sources) != []
 
 
 # Bibliography: nothing beyond what Body (2019)'s own bibliography gives ------------------

