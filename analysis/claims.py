@@ -196,14 +196,14 @@ _NOT_CHECKABLE = (
     ),
     (
         "ncvo-staffing",
-        "NCVO reports staffing rising in large and major charities and falling in small and micro ones.",
+        "NCVO's figures, Body reports, suggest staffing rose in large and major charities and fell in small and micro ones.",
         "p. 128",
         "Staffing is not recorded in Table 5.1.",
     ),
     (
         "mohan-predictors",
-        "Mohan et al. (2016) find deprivation of the area and the charity's age predict concern about "
-        "finances, besides size.",
+        "Mohan et al. (2016) suggest that, besides size, the deprivation of the area and the charity's age "
+        "are the strongest predictors of concern about finances.",
         "p. 129",
         "Deprivation and founding date are not recorded in Table 5.1.",
     ),

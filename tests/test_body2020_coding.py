@@ -331,6 +331,10 @@ COVERAGE = {
     "b20-private-providers": (140, 141),
     "b20-not-about-size": (141, 142),
     "b20-mission-drift": (142, 142),
+    # issue 19: the business manager on assumed expertise, the community budgets, the refuge ethos
+    "b20-assumed-expertise": (122, 122),
+    "b20-rules-of-the-game": (130, 130),
+    "b20-shared-history-partnerships": (136, 136),
 }
 
 

@@ -286,7 +286,7 @@ def code_strings(source: str) -> str:
 def project_prose() -> list[Prose]:
     """Every piece of the project's own prose: the coding, the stated-figure CSVs, every page of the book
     as written (computing chapters from ``chapters/_sources/``: Markdown, cell captions and alt text,
-    and the strings of code cells), and the README."""
+    and the strings of code cells), the claims ledger's wording in ``analysis/claims.py``, and the README."""
     from book import chapter_files
 
     pieces = [Prose(theme.id, f"{theme.title}.\n\n{theme.summary}", (theme.source,)) for theme in load_themes()]
@@ -304,6 +304,8 @@ def project_prose() -> list[Prose]:
                 options = "\n\n".join(str(value) for key, value in block.options.items() if key.endswith(("-cap", "-alt")))
                 pieces.append(Prose(f"{path.name} cell {block.label} (options)", options, about))
                 pieces.append(Prose(f"{path.name} cell {block.label} (code strings)", code_strings(block.source)))
+    claims = config.ROOT / "analysis" / "claims.py"  # the claims ledger's wording of Body (2020)'s claims
+    pieces.append(Prose("analysis/claims.py (strings)", code_strings(claims.read_text(encoding="utf-8"))))
     pieces.append(Prose("README.md", (config.ROOT / "README.md").read_text(encoding="utf-8")))
     return pieces
 
@@ -316,6 +318,7 @@ def paragraphs(text: str) -> list[str]:
 def test_project_prose_covers_the_coding_the_csvs_every_page_and_the_readme():
     names = {piece.name for piece in project_prose()}
     assert {"b20-not-about-size", "volatile-income-share (note)", "README.md", "glossary.qmd", "index.qmd"} <= names
+    assert "analysis/claims.py (strings)" in names
     assert {"voices.qmd", "discretion.qmd", "synthesis.qmd", "teaching.qmd", "reproducibility.qmd"} <= names
     assert any(name.startswith("voices.qmd cell tbl-voices-speakers") for name in names)
 
@@ -423,6 +426,7 @@ def unsupported_fields(entry, lines: list[str]) -> list[str]:
     for name in ("title", "journal", "booktitle", "publisher", "institution", "address", "volume", "number"):
         if name in fields and not set(tokens(fields[name])) <= words:
             problems.append(f"{name} {sorted(set(tokens(fields[name])) - words)}")
+    problems += title_wording_problems(entry.fields_dict["title"].value, line)
     italic = re.findall(r"\*([^*]+)\*", line)
     if entry.entry_type.lower() == "article" and italic and tokens(fields["journal"]) != tokens(italic[-1]):
         problems.append(f"journal differs from {italic[-1]!r}")
@@ -434,13 +438,38 @@ def unsupported_fields(entry, lines: list[str]) -> list[str]:
     return problems
 
 
+def comparable_title(text: str) -> str:
+    """A title or bibliography line as wording is compared: quotation marks straight, no emphasis, one case."""
+    for mark, straight in (("“", '"'), ("”", '"'), ("`", "'"), ("‘", "'"), ("’", "'"), ("*", "")):
+        text = text.replace(mark, straight)
+    return " ".join(text.split()).lower()
+
+
+def title_wording_problems(raw_title: str, line: str) -> list[str]:
+    """Where a title's wording departs from its line of Body (2019)'s bibliography.
+
+    Letter case may differ (titles are typed in title case), except in words the
+    entry protects with braces, which must be written as the line writes them;
+    spelling, hyphens and punctuation must be the line's.
+    """
+    problems = []
+    if comparable_title(plain(raw_title)).rstrip("?.") not in comparable_title(line):
+        problems.append(f"title wording {plain(raw_title)!r}")
+    for word in re.findall(r"\{([^{}\\]+)\}", raw_title):
+        if not re.search(rf"(?<!\w){re.escape(word)}(?!\w)", line):
+            problems.append(f"title case of {word!r}")
+    return problems
+
+
+#: Entries for statistical methods, cited by the numbers chapters: not from either source.
+STATISTICAL_WORKS = {"firth1993", "heinze2002", "mehta1983network", "clarkson1993remark"}
+
+
 def body2019_works() -> list[str]:
-    keys = {key for theme in load_themes() if theme.source == "body2019" for key in cited_keys(theme)}
-    keys |= {key for note in load_source_figures()["note"] for key in recorded_keys(note)}
-    for path in (config.CHAPTER_SOURCES / "discretion.qmd", config.CHAPTERS / "glossary.qmd"):
-        prose = qmd.parse(path).markdown
-        keys |= qmd.citation_keys(prose.split("## Statistics")[0])
-    return sorted(keys - {"body2019", "body2020"})
+    """Every entry of references.bib except the two sources and the statistical works: each is a work
+    the sources cite, and Body (2019)'s bibliography is the only reference list of the two we hold."""
+    keys = {entry.key for entry in bibtexparser.parse_file(str(config.REFERENCES_BIB)).entries}
+    return sorted(keys - {"body2019", "body2020"} - STATISTICAL_WORKS)
 
 
 @pytest.mark.parametrize("key", body2019_works())
@@ -466,3 +495,21 @@ def test_bibliography_check_catches_invented_names_initials_short_pages_and_cut_
     verhoest = bibliography["verhoest2004"]
     verhoest.fields_dict["journal"].value = "Public Administration and Development"
     assert [problem[:23] for problem in unsupported_fields(verhoest, lines)] == ["journal differs from 'P"]
+
+
+def test_bibliography_check_catches_a_title_worded_or_cased_otherwise_than_the_source():
+    # Issue 19: "Street-Level" and "{UK}" where Body (2019)'s bibliography has "street level" and "Uk".
+    bibliography = {entry.key: entry for entry in bibtexparser.parse_file(str(config.REFERENCES_BIB)).entries}
+    lines = body2019_bibliography()
+    hupe, durose = bibliography["hupe2013"], bibliography["durose2009"]
+    assert unsupported_fields(hupe, lines) == unsupported_fields(durose, lines) == []
+    hupe.fields_dict["title"].value = hupe.fields_dict["title"].value.replace("Street Level", "Street-Level")
+    durose.fields_dict["title"].value = durose.fields_dict["title"].value.replace("{Uk}", "{UK}")
+    assert unsupported_fields(hupe, lines) == ["title wording 'Dimensions of Discretion: Specifying the Object of Street-Level Bureaucracy Research'"]
+    assert unsupported_fields(durose, lines) == ["title case of 'UK'"]
+
+
+def test_every_entry_from_the_sources_is_checked_against_body2019():
+    works = body2019_works()
+    assert {"hupe2013", "durose2009", "cabinetoffice2006", "martikke2010", "checkland2012", "stalker2015"} <= set(works)
+    assert not {"body2019", "body2020"} & set(works)
