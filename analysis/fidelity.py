@@ -79,17 +79,6 @@ def outside_quotations(text: str) -> str:
     return " ".join(CITATION.sub(" ", IDENTIFIER.sub(" ", QUOTATION.sub(" ", text))).split())
 
 
-def quoted_passages(text: str) -> list[str]:
-    """The words inside each pair of quotation marks of ``text`` (outermost pairs only).
-
-    Examples
-    --------
-    >>> quoted_passages("One said “not a ‘true’ voice” and another 'none'.")
-    ['not a ‘true’ voice', 'none']
-    """
-    return [match.group(0)[1:-1] for match in QUOTATION.finditer(text)]
-
-
 def comparable(text: str) -> str:
     """Text reduced to what a verbatim comparison looks at.
 

@@ -226,24 +226,6 @@ def test_related_ids_exist_in_the_body2019_coding(themes):
     assert not dangling
 
 
-def test_every_body2020_section_is_rendered_once_under_the_section_links_point_to():
-    """Each coverage section is woven into Context or Voices exactly once, inside the chapter
-    section that :data:`PRESENTED_IN` sends cross-references to."""
-    from analysis.themes import PRESENTED_IN, SECTIONS
-
-    texts = {name: (config.CHAPTER_SOURCES / f"{name}.qmd").read_text(encoding="utf-8") for name in ("context", "voices")}
-    rendered = {name: re.findall(r'render_argument\(select_themes\(themes, source="body2020", section="([\w-]+)"', text) for name, text in texts.items()}
-    assert sorted(rendered["context"] + rendered["voices"]) == sorted(SECTIONS["body2020"])
-    misplaced = []
-    for name, text in texts.items():
-        for section in rendered[name]:
-            call = text.index(f'source="body2020", section="{section}"')
-            headings = re.findall(r"^## .*\{#(sec-[\w-]+)\}", text[:call], re.M)
-            if not headings or headings[-1] != PRESENTED_IN["body2020"][section]:
-                misplaced.append((name, section, headings[-1:] or None))
-    assert not misplaced, f"themes rendered outside the section their links point to: {misplaced}"
-
-
 def test_no_link_targets_a_body2020_theme_heading():
     """Body (2020) themes are woven into the argument without headings of their own, so no chapter
     and no rendering of the other source's themes may point at an ``@sec-b20-...`` heading."""

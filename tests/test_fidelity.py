@@ -34,6 +34,8 @@ import pytest
 from analysis import config
 from analysis.fidelity import (
     COPIED_RUN_WORDS,
+    QUOTATION,
+    SENTENCE_END,
     MAX_SHARED_SHINGLES,
     SHINGLE_WORDS,
     SOURCE_TEXTS,
@@ -48,7 +50,6 @@ from analysis.fidelity import (
     located_text,
     ngrams,
     quotation_is_located,
-    quoted_passages,
     recorded_keys,
     sentences,
     sentences_stating,
@@ -265,11 +266,13 @@ INLINE_VALUE = " inlinevalue "
 
 @dataclass(frozen=True)
 class Prose:
-    """A piece of the project's own prose, and the works it speaks for throughout (if any)."""
+    """A piece of the project's own prose, the works it speaks for throughout (if any), and the
+    places in them it cites as a whole (a theme's citations, a stated figure's locator)."""
 
     name: str
     text: str
     sources: tuple[str, ...] = ()
+    locations: tuple[tuple[str, str], ...] = ()
 
 
 def code_strings(source: str) -> str:
@@ -289,9 +292,17 @@ def project_prose() -> list[Prose]:
     and the strings of code cells), the claims ledger's wording in ``analysis/claims.py``, and the README."""
     from book import chapter_files
 
-    pieces = [Prose(theme.id, f"{theme.title}.\n\n{theme.summary}", (theme.source,)) for theme in load_themes()]
+    pieces = [
+        Prose(
+            theme.id,
+            f"{theme.title}.\n\n{theme.summary}",
+            (theme.source,),
+            tuple((c.key, c.locator) for c in theme.citations if c.key == theme.source),
+        )
+        for theme in load_themes()
+    ]
     pieces += [
-        Prose(f"{row.figure_id} ({column})", getattr(row, column), (row.source,))
+        Prose(f"{row.figure_id} ({column})", getattr(row, column), (row.source,), ((row.source, row.locator),))
         for row in load_source_figures().itertuples()
         for column in ("quantity", "note")
     ]
@@ -313,6 +324,17 @@ def project_prose() -> list[Prose]:
 def paragraphs(text: str) -> list[str]:
     """Paragraphs of Markdown or plain text: blocks between blank lines."""
     return [block for block in re.split(r"\n\s*\n", text) if block.strip()]
+
+
+#: Markup that may hold quotation marks without quoting anything: Pandoc attributes
+#: (``{.callout-tip collapse="true"}``) and citation brackets (``[@body2019, sec. Factors Reducing 'Space' ...]``).
+NOT_QUOTING = re.compile(r"\{[#.][^{}]*\}|\[[^\[\]]*@[^\[\]]*\]")
+
+
+def quotations_in(paragraph: str) -> list[re.Match]:
+    """The quotations of a paragraph (outermost pairs), with their positions; markup is skipped."""
+    blanked = NOT_QUOTING.sub(lambda match: " " * len(match.group(0)), paragraph)
+    return list(QUOTATION.finditer(blanked))
 
 
 def test_project_prose_covers_the_coding_the_csvs_every_page_and_the_readme():
@@ -359,7 +381,7 @@ def unfaithful_quotations(pieces: list[Prose], texts: dict[str, str]) -> list[tu
     for piece in pieces:
         for paragraph in paragraphs(piece.text):
             sources = attributed_sources(paragraph, piece)
-            for quote in quoted_passages(paragraph) if sources else ():
+            for quote in (match.group(0)[1:-1] for match in quotations_in(paragraph)) if sources else ():
                 if not any(is_verbatim(quote, texts[source]) for source in sources):
                     found.append((piece.name, " ".join(quote.split())))
     return found
@@ -372,7 +394,7 @@ def comparable_sources() -> dict[str, str]:
 
 def test_every_quotation_attributed_to_either_work_is_verbatim_in_it(comparable_sources):
     pieces = project_prose()
-    assert sum(len(quoted_passages(paragraph)) for piece in pieces for paragraph in paragraphs(piece.text)) >= 80
+    assert sum(len(quotations_in(paragraph)) for piece in pieces for paragraph in paragraphs(piece.text)) >= 80
     assert unfaithful_quotations(pieces, comparable_sources) == []
 
 
@@ -387,6 +409,155 @@ def test_a_made_up_or_misattributed_quotation_is_caught_however_short(comparable
         ("elsewhere", "clans"),
     ]
     assert unfaithful_quotations([Prose("theme", "He said 'words in neither work'.", ("body2019",))], comparable_sources) != []
+
+
+# (f) Every such quotation sits at the page or section of the citation that gives it -----------
+
+#: A citation group naming one of the two works, and its located parts.
+SOURCE_CITATION = re.compile(r"\[[^\[\]]*@body20(?:19|20)[^\[\]]*\]")
+LOCATED_PART = re.compile(r"-?@(?P<key>body20(?:19|20)),\s*(?P<locator>(?:pp?\.|sec\.) [^;\]]+)")
+
+
+def giving_locations(paragraph: str, position: int) -> list[tuple[str, str]]:
+    """The citations of the two works that give the quotation at ``position``: the first citation
+    of either work after it in its paragraph, or failing that the last one before it. A citation
+    without a locator gives the whole work (locator ``""``)."""
+    groups = []
+    for match in SOURCE_CITATION.finditer(paragraph):
+        located = [(part["key"], part["locator"].strip()) for part in LOCATED_PART.finditer(match.group(0))]
+        bare = [(key, "") for key in re.findall(r"-?@(body20(?:19|20))\s*(?=[;\]])", match.group(0))]
+        groups.append((match.start(), located + bare))
+    after = [parts for start, parts in groups if start > position]
+    before = [parts for start, parts in groups if start < position]
+    return after[0] if after else before[-1] if before else []
+
+
+def cited_text(source: str, locator: str, parts: dict[str, dict]) -> str:
+    """The text a citation points to (the whole work when it has no locator), comparable."""
+    if not locator:
+        return comparable(" ".join(parts[source].values()))
+    return comparable(located_text(source, locator, parts[source], spill=True))
+
+
+def mislocated_quotations(pieces: list[Prose], parts: dict[str, dict]) -> list[tuple[str, str, str]]:
+    """Quotations attributed to a work that are not on the page or in the section that is cited for them."""
+    found = []
+    for piece in pieces:
+        for paragraph in paragraphs(piece.text):
+            if not attributed_sources(paragraph, piece):
+                continue
+            for match in quotations_in(paragraph):
+                quote = match.group(0)[1:-1]
+                locations = giving_locations(paragraph, match.end()) or list(piece.locations)
+                if not any(is_verbatim(quote, cited_text(source, locator, parts)) for source, locator in locations):
+                    found.append((piece.name, " ".join(quote.split())[:50], "; ".join(l for _, l in locations) or "no locator"))
+    return found
+
+
+def test_every_quotation_attributed_to_either_work_is_at_the_locator_cited_for_it(parts):
+    assert mislocated_quotations(project_prose(), parts) == []
+
+
+def test_a_quotation_cited_to_the_wrong_page_or_to_no_page_is_caught(parts):
+    right = Prose("right", "He said “I don’t think that is necessarily about size” [@body2020, p. 142].")
+    wrong = Prose("wrong", "He said “I don’t think that is necessarily about size” [@body2020, p. 140].")
+    bare = Prose("bare", "Body (2020) reports a “culture of fear”.")
+    whole_work = Prose("whole work", "Its title is “Commissioning children’s services” [@body2020].")
+    markup = Prose("markup", '::: {.callout-tip collapse="true"}\nSee [@body2019, sec. Factors Reducing \'Space\' for Discretion].')
+    theme = Prose("theme", "Commissioners spoke of a “culture of fear”.", ("body2020",), (("body2020", "p. 122"),))
+    assert mislocated_quotations([right, wrong, bare, theme, whole_work, markup], parts) == [
+        ("wrong", "I don’t think that is necessarily about size", "p. 140"),
+        ("bare", "culture of fear", "no locator"),
+    ]
+
+
+# (g) In the argued chapters, a quotation is a coded one, given with its speaker's role ---------
+
+#: The chapters that present the voices as argued prose.
+ARGUED_CHAPTERS = ("voices.qmd", "discretion.qmd")
+#: Quotations at least this long must be coded quotations (shorter ones are single words or phrases).
+CODED_QUOTATION_WORDS = 4
+#: Words a sentence must contain to name a speaker's role (all of them).
+LEADER = r"chief executive|\bCEOs?\b|\bleaders?\b|\bhead\b"
+
+
+def role_patterns(speaker: str) -> list[str]:
+    """What a sentence must say to name ``speaker`` as the coding records the role.
+
+    Examples
+    --------
+    >>> [bool(re.search(p, "a large charity's chief executive")) for p in role_patterns("CEO, large children’s charity")]
+    [True, True]
+    """
+    if speaker == "Author":
+        return [r"\bBody\b|\bshe\b|\bher\b|\bauthor\b"]
+    if speaker == "Commissioner":
+        return [r"\bcommissioners?\b"]
+    if speaker.endswith("quoted by Body"):  # an author Body quotes, e.g. "Durose (2011), quoted by Body"
+        return [re.escape(speaker.split()[0])]
+    role, _, organisation = speaker.partition(", ")
+    if not organisation:
+        return [re.escape(role.lower())]
+    size = rf"\b{organisation.split()[0]}\b"
+    return [size, LEADER] if role == "CEO" else [size, re.escape(role.lower())]
+
+
+def coded_speakers(quote: str, themes, sources: set[str]) -> set[str]:
+    """Speakers of the coded quotations of ``sources`` that contain ``quote``."""
+    return {
+        evidence.speaker
+        for theme in themes
+        if theme.source in sources
+        for evidence in theme.evidence
+        if is_verbatim(quote, comparable(evidence.quote))
+    }
+
+
+def speaker_problems(pieces: list[Prose], themes) -> list[tuple[str, str, str]]:
+    """Quotations of the argued chapters that are not coded, or whose sentence does not name the coded role."""
+    found = []
+    for piece in pieces:
+        for paragraph in paragraphs(piece.text):
+            sources = attributed_sources(paragraph, piece)
+            for match in quotations_in(paragraph) if sources else ():
+                quote = match.group(0)[1:-1]
+                if len(tokens(quote)) < CODED_QUOTATION_WORDS:
+                    continue
+                speakers = coded_speakers(quote, themes, sources)
+                if not speakers:
+                    found.append((piece.name, " ".join(quote.split())[:50], "not a coded quotation"))
+                    continue
+                starts = [0, *(end.end() for end in SENTENCE_END.finditer(paragraph) if end.end() <= match.start())]
+                ends = [end.start() for end in SENTENCE_END.finditer(paragraph) if end.start() >= match.end()]
+                sentence = " ".join(QUOTATION.sub(" ", paragraph[starts[-1] : ends[0] if ends else len(paragraph)]).split())
+                if not any(all(re.search(p, sentence, re.I) for p in role_patterns(s)) for s in speakers):
+                    found.append((piece.name, " ".join(quote.split())[:50], f"sentence does not name {sorted(speakers)}"))
+    return found
+
+
+def test_argued_chapters_quote_coded_quotations_and_name_each_speaker(themes):
+    pieces = [piece for piece in project_prose() if piece.name in ARGUED_CHAPTERS]
+    assert len(pieces) == len(ARGUED_CHAPTERS)
+    assert speaker_problems(pieces, themes) == []
+
+
+def test_an_uncoded_quotation_or_a_wrong_speaker_is_caught(themes):
+    # A real Body (2020) extract that the coding does not hold, and a large charity's words given to a small one.
+    uncoded = Prose("uncoded", "A leader said “it is very much ‘Get out of my field’” [@body2020, p. 140].")
+    wrong = Prose("wrong", "A small charity's chief executive said “I am sure they (small charities) could find us predatory” [@body2020, p. 141].")
+    right = Prose("right", "A large charity's chief executive said “I am sure they (small charities) could find us predatory” [@body2020, p. 141].")
+    assert speaker_problems([uncoded, wrong, right], themes) == [
+        ("uncoded", "it is very much ‘Get out of my field’", "not a coded quotation"),
+        ("wrong", "I am sure they (small charities) could find us pre", "sentence does not name ['CEO, large children’s charity']"),
+    ]
+
+
+# (h) The argued chapters hold no theme cards ----------------------------------------------------
+
+
+def test_argued_chapters_are_written_prose_not_rendered_theme_cards():
+    rendering = re.compile(r"\brender_(?:argument|themes|evidence)\(|In the other work, compare")
+    assert [name for name in ARGUED_CHAPTERS if rendering.search((config.CHAPTER_SOURCES / name).read_text(encoding="utf-8"))] == []
 
 
 # Bibliography: nothing beyond what Body (2019)'s own bibliography gives ------------------
