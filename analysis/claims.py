@@ -152,7 +152,7 @@ def _small_vulnerable(counts: pd.DataFrame) -> ClaimCheck:
         float(weakest["ci_high"]),
         float(comparisons["p_value_holm"].max()),
         "supported" if supported else "not supported",
-        "The £100,000 line is drawn after seeing the table (post hoc), so these p-values overstate the "
+        "The £100,000 line is a reading of the printed table (post hoc), so these p-values overstate the "
         "evidence for that particular line. Reads 'vulnerable' as ceasing to operate; size is from 2008 accounts, "
         "and area deprivation and charity age are not measured.",
     )
