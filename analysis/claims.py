@@ -152,7 +152,7 @@ def _small_vulnerable(counts: pd.DataFrame) -> ClaimCheck:
         float(weakest["ci_high"]),
         float(comparisons["p_value_holm"].max()),
         "supported" if supported else "not supported",
-        "The £100,000 line is drawn after seeing the table (post hoc), so these p-values overstate the "
+        "The £100,000 line is a reading of the printed table (post hoc), so these p-values overstate the "
         "evidence for that particular line. Reads 'vulnerable' as ceasing to operate; size is from 2008 accounts, "
         "and area deprivation and charity age are not measured.",
     )
@@ -196,14 +196,14 @@ _NOT_CHECKABLE = (
     ),
     (
         "ncvo-staffing",
-        "NCVO reports staffing rising in large and major charities and falling in small and micro ones.",
+        "NCVO's figures, Body reports, suggest staffing rose in large and major charities and fell in small and micro ones.",
         "p. 128",
         "Staffing is not recorded in Table 5.1.",
     ),
     (
         "mohan-predictors",
-        "Mohan et al. (2016) find deprivation of the area and the charity's age predict concern about "
-        "finances, besides size.",
+        "Mohan et al. (2016) suggest that, besides size, the deprivation of the area and the charity's age "
+        "are the strongest predictors of concern about finances.",
         "p. 129",
         "Deprivation and founding date are not recorded in Table 5.1.",
     ),

@@ -29,7 +29,7 @@ from analysis import config
 from analysis.themes import BODY_2019_SECTIONS, PAGE, PAGES, SECTION
 
 #: Longest run of a source's words allowed outside quotation marks is one less than this.
-COPIED_RUN_WORDS = 12
+COPIED_RUN_WORDS = 8
 #: Length of the word sequences (shingles) used to measure close paraphrase.
 SHINGLE_WORDS = 5
 #: Largest share of a summary sentence's 5-word sequences that may also occur in its source.
@@ -46,6 +46,10 @@ PAGE_MARKER = re.compile(r"\(p\.(?P<page>\d+)\)")
 QUOTATION = re.compile(r"“[^”]*”|\"[^\"]{0,400}\"|(?<![\w’'])‘[^‘]*?’(?![\w])|(?<![\w’'])'[^'\n]*?'(?![\w])")
 #: Pandoc citations and cross-references: ``[@key, p. 3]`` and bare ``@key``.
 CITATION = re.compile(r"\[[^\]]*@[^\]]*\]|@[A-Za-z][\w:.-]*\w")
+#: Identifiers that are not prose: web addresses and DOIs (``doi:10.1332/...``).
+IDENTIFIER = re.compile(r"<?https?://[^\s>]+>?|\bdoi:\s*\S+|\b10\.\d{4,9}/\S+")
+#: An ellipsis marking words left out of a quotation.
+ELLIPSIS = re.compile(r"\s*(?:…|\.{3,})\s*")
 #: A sentence end: punctuation, optional closing quote or bracket, space, then a capital or opener.
 SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?]['\"’”)\]]))\s+(?=[A-Z“\"‘(])")
 
@@ -63,14 +67,68 @@ def tokens(text: str) -> list[str]:
 
 
 def outside_quotations(text: str) -> str:
-    """``text`` with quoted passages and Pandoc citations blanked out.
+    """``text`` with quoted passages, Pandoc citations, web addresses and DOIs blanked out.
 
     Examples
     --------
     >>> outside_quotations("They wanted to 'get it right' [@body2019, sec. Findings].")
     'They wanted to .'
+    >>> outside_quotations("Policy Press. doi:10.1332/policypress/9781447346432.003.0006")
+    'Policy Press.'
     """
-    return " ".join(CITATION.sub(" ", QUOTATION.sub(" ", text)).split())
+    return " ".join(CITATION.sub(" ", IDENTIFIER.sub(" ", QUOTATION.sub(" ", text))).split())
+
+
+def comparable(text: str) -> str:
+    """Text reduced to what a verbatim comparison looks at.
+
+    Curly quotation marks and apostrophes become straight, emphasis asterisks
+    and page markers go, and whitespace is collapsed, so that a quotation typed
+    in the book can be compared with the source text as stored.
+
+    Examples
+    --------
+    >>> comparable("they *‘behind closed doors’*  (p.118) said")
+    "they 'behind closed doors' said"
+    """
+    for curly, straight in (("’", "'"), ("‘", "'"), ("“", '"'), ("”", '"'), ("*", "")):
+        text = text.replace(curly, straight)
+    return normalise(text)
+
+
+def is_verbatim(quote: str, source: str) -> bool:
+    """Whether a quotation appears word for word in ``source`` (a :func:`comparable` text).
+
+    An ellipsis in the quotation marks words left out: the pieces on either side
+    must appear in order. Punctuation at either end of a piece, and the case of
+    its first letter, may differ from the source (a quotation may start a
+    sentence, or end where the source's sentence goes on); nothing else may.
+
+    Examples
+    --------
+    >>> source = comparable("I don’t think that is necessarily about size. Really.")
+    >>> is_verbatim("I don’t think that is necessarily about size.", source)
+    True
+    >>> is_verbatim("not necessarily about size", source)
+    False
+    >>> is_verbatim("I don’t think … about size", source)
+    True
+    >>> is_verbatim("about size … I don’t think", source)
+    False
+    >>> is_verbatim("size. R", source)  # whole words only
+    False
+    """
+    position = 0
+    for piece in ELLIPSIS.split(comparable(quote)):
+        piece = piece.strip(" .,;:!?")
+        if not piece:
+            continue
+        first = f"[{re.escape(piece[0].upper())}{re.escape(piece[0].lower())}]"
+        match = re.compile(rf"(?<!\w){first}{re.escape(piece[1:])}(?!\w)").search(source, position)
+        if match is None:
+            return False
+        position = match.end()
+    return True
 
 
 def sentences(text: str) -> list[str]:

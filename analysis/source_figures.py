@@ -17,6 +17,7 @@ True
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -31,6 +32,10 @@ COLUMNS: tuple[str, ...] = ("figure_id", "source", "quantity", "value", "unit", 
 
 #: Units a stated figure may carry. ``year`` is a calendar year, ``years`` a span of years.
 UNITS: tuple[str, ...] = ("count", "percent", "fraction", "hours", "pounds", "year", "years")
+
+
+#: The source's own wording at the head of a note, marked as a quotation: ``stated: “…”;``.
+STATED = re.compile(r"^stated: “(?P<wording>[^”]+)”;? ?")
 
 
 class SourceFigureError(CompendiumError):
@@ -108,3 +113,29 @@ def _record(row: tuple[str, ...], path: Path, line: int) -> dict:
         raise SourceFigureError(f"{where}: locator: {problem}")
     record["value"] = value
     return record
+
+
+def stated_wording(figures: pd.DataFrame) -> pd.Series:
+    """The source's own words for each figure whose note quotes them, by figure id.
+
+    A Body (2020) note opens with the chapter's wording of the figure, quoted:
+    ``stated: “just one fifth”; ...``. Rows whose note does not are left out.
+
+    Examples
+    --------
+    >>> stated_wording(load_source_figures())["orientation-procurement-share"]
+    'just one fifth'
+    """
+    wording = figures.set_index("figure_id")["note"].str.extract(STATED)["wording"]
+    return wording.dropna()
+
+
+def note_remarks(figures: pd.DataFrame) -> pd.Series:
+    """Each figure's note without the quoted wording it opens with, by figure id.
+
+    Examples
+    --------
+    >>> note_remarks(load_source_figures())["charities-tracked"]
+    'early intervention charities in a single geographical area'
+    """
+    return figures.set_index("figure_id")["note"].str.replace(STATED, "", regex=True)

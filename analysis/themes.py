@@ -24,7 +24,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,11 +68,8 @@ ID_PREFIXES: dict[str, str] = {"body2020": "b20-", "body2019": "b19-"}
 #: The other source whose text a quotation's ``also_in`` locator points into.
 SHARED_WITH: dict[str, str] = {"body2020": "body2019"}
 
-#: The numbered chapter section that presents each coverage group: every cross-reference to a
-#: theme points here. Quarto resolves ``@sec-`` only to a numbered section, and a theme has no
-#: numbered heading of its own: Body (2020) themes are woven into an argument
-#: (:func:`render_argument`), and Body (2019) themes get unnumbered run-in headings
-#: (:func:`render_evidence`) inside the discretion chapter's sections.
+#: The chapter section that presents each coverage group: the themes are woven into an
+#: argument (written prose, or :func:`render_argument`) rather than given headings of their own.
 PRESENTED_IN: dict[str, dict[str, str]] = {
     "body2020": {
         "introduction": "sec-voices-argument",
@@ -548,57 +545,6 @@ def render_themes(themes: Iterable[Theme], heading_level: int = 3) -> str:
     <BLANKLINE>
     """
     return "\n".join(_render_theme(theme, heading_level) for theme in themes)
-
-
-def render_evidence(
-    themes: Iterable[Theme], heading_level: int = 4, link: Callable[[str], str] | None = None
-) -> str:
-    """Markdown for an argued chapter: themes as evidence paragraphs, not cards.
-
-    Each theme gets a small unnumbered, unlisted run-in heading that keeps its
-    cross-reference anchor; the summary carries its source citations at the end
-    of its last sentence (no separate "Sources" line), quotations follow as
-    attributed block quotes, and links to the other source read as a sentence
-    naming each section that presents them once.
-    ``link`` turns a related theme's id into the cross-reference to where the
-    book presents it (by default :func:`reference`, which follows themes woven
-    into another chapter's argument to the section that presents them).
-
-    Examples
-    --------
-    >>> theme = Theme(
-    ...     "b19-x", "body2019", "A theme", "method", "My words about @rees2017.",
-    ...     (Evidence("a short quote", "Author", "sec. Findings"),),
-    ...     (Citation("body2019", "sec. Findings"), Citation("rees2017")), ("b20-y",))
-    >>> print(render_evidence([theme]))
-    #### A theme {#sec-b19-x .unnumbered .unlisted}
-    <BLANKLINE>
-    My words about @rees2017 [@body2019, sec. Findings].
-    <BLANKLINE>
-    > “a short quote” — the author [@body2019, sec. Findings]
-    <BLANKLINE>
-    For the other work's account, compare @sec-b20-y.
-    <BLANKLINE>
-    """
-    link = reference if link is None else link
-    return "\n".join(_render_evidence_theme(theme, heading_level, link) for theme in themes)
-
-
-def _render_evidence_theme(theme: Theme, heading_level: int, link: Callable[[str], str]) -> str:
-    in_text = {match["key"] for match in CITATION_KEY.finditer(theme.summary)}
-    cited = [citation for citation in theme.citations if citation.locator or citation.key not in in_text]
-    summary = theme.summary
-    if cited:
-        joined = f"[{'; '.join(citation.inline() for citation in cited)}]"
-        summary = f"{summary[:-1]} {joined}." if summary.endswith(".") else f"{summary} {joined}"
-    parts = [f"{'#' * heading_level} {theme.title} {{#{theme.anchor} .unnumbered .unlisted}}", summary]
-    for evidence in theme.evidence:
-        speaker = "the author" if evidence.speaker == "Author" else evidence.speaker
-        parts.append(f"> “{evidence.quote}” — {speaker} [@{theme.source}, {evidence.locator}]")
-    if theme.related:
-        links = dict.fromkeys(link(related) for related in theme.related)
-        parts.append("For the other work's account, compare " + ", ".join(links) + ".")
-    return "\n\n".join(parts) + "\n"
 
 
 def _render_theme(theme: Theme, heading_level: int) -> str:

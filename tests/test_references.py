@@ -27,11 +27,12 @@ DOI = re.compile(r"^10\.\d{4,9}/\S+$")
 
 #: Metadata of the two sources, typed from their own headers: the Policy Press
 #: Scholarship Online page of Body (2020) and the Kent Academic Repository cover
-#: sheet of Body (2019).
+#: sheet of Body (2019). The author's given name is cut to its initial, the one
+#: form of her name every entry's source supports (Body and Kendall included).
 SOURCE_METADATA = {
     "body2020": {
         "ENTRYTYPE": "incollection",
-        "author": "Body, Alison",
+        "author": "Body, A.",
         "title": "Commissioning Children's Services: Challenges, Contestation and Crisis",
         "booktitle": "Children's Charities in Crisis: Early Intervention and the State",
         "chapter": "5",
@@ -43,7 +44,7 @@ SOURCE_METADATA = {
     },
     "body2019": {
         "ENTRYTYPE": "article",
-        "author": "Body, Alison",
+        "author": "Body, A.",
         "title": "The Commissioners Perspective: The Lived Realities of Commissioning Children's Preventative "
         "Services in {England} and the Role of Discretion",
         "journal": "Voluntary Sector Review",
@@ -110,3 +111,30 @@ def test_every_key_cited_by_the_coding_and_my_chapters_exists(library):
     for name in ("discretion.qmd", "synthesis.qmd"):
         cited |= qmd.parse(config.CHAPTER_SOURCES / name).citations()
     assert cited - keys == set()
+
+
+def author_forms(entries) -> dict[str, set[str]]:
+    """Family name -> the ways the bibliography writes that author's given names."""
+    forms: dict[str, set[str]] = {}
+    for entry in entries:
+        if "author" not in entry.fields_dict:
+            continue
+        for name in entry.fields_dict["author"].value.split(" and "):
+            family, comma, given = (part.strip() for part in name.partition(","))
+            if comma:
+                forms.setdefault(family, set()).add(given)
+    return forms
+
+
+def test_each_author_is_written_one_way(library):
+    # Issue 19: "Body, Alison" in two entries and "Body, A." in a third made citeproc see two authors.
+    assert {family: given for family, given in author_forms(library.entries).items() if len(given) > 1} == {}
+    assert author_forms(library.entries)["Body"] == {"A."}
+
+
+def test_two_forms_of_one_author_are_caught():
+    entries = bibtexparser.parse_string(
+        "@book{a, author = {Body, Alison}, title = {X}, publisher = {P}, year = {2020}}\n"
+        "@book{b, author = {Body, A. and Kendall, J.}, title = {Y}, publisher = {P}, year = {2019}}\n"
+    ).entries
+    assert author_forms(entries)["Body"] == {"Alison", "A."}

@@ -55,16 +55,6 @@ def normalise_whitespace(text: str) -> str:
     return " ".join(PAGE_MARKER.sub("", text).split())
 
 
-def words(text: str) -> list[str]:
-    text = text.replace("’", "'").replace("‘", "'").replace("–", " ").replace("—", " ").lower()
-    return re.findall(r"[a-z0-9']+", text)
-
-
-def prose_only(summary: str) -> str:
-    """A summary without its Pandoc citations."""
-    return re.sub(r"\[@[^\]]*\]|@[A-Za-z][\w-]*", " ", summary)
-
-
 # Coverage, citations and links ------------------------------------------------------------
 
 
@@ -117,19 +107,6 @@ def test_every_quotation_appears_verbatim_in_its_source(themes):
         if normalise_whitespace(evidence.quote) not in texts[theme.source]
     ]
     assert missing == []
-
-
-@needs_sources
-def test_no_summary_copies_ten_words_from_either_source(themes):
-    windows = set()
-    for path in SOURCE_FILES.values():
-        tokens = words(PAGE_MARKER.sub("", path.read_text(encoding="utf-8")))
-        windows.update(tuple(tokens[i : i + 10]) for i in range(len(tokens) - 9))
-    copied = []
-    for theme in themes:
-        tokens = words(prose_only(theme.summary))
-        copied += [(theme.id, " ".join(tokens[i : i + 10])) for i in range(len(tokens) - 9) if tuple(tokens[i : i + 10]) in windows]
-    assert copied == []
 
 
 @needs_sources
@@ -331,60 +308,75 @@ def test_render_heading_level(themes):
     assert markdown.startswith("## Method: ")
 
 
-@pytest.mark.slow
-def test_discretion_chapter_embeds_every_body2019_theme_once():
+# Every theme is presented where cross-references send the reader ------------------------------
+
+#: A level-2 heading of a chapter with its label.
+SECTION_HEADING = re.compile(r"^## .*\{#(?P<label>sec-[\w-]+)[ }]", re.M)
+#: A citation group naming one of the two works, e.g. ``[@body2020, pp. 117–118; @body2019, sec. Discussion]``.
+CITATION_GROUP = re.compile(r"\[[^\[\]]*@body20(?:19|20)[^\[\]]*\]")
+CITATION_PART = re.compile(r"-?@(?P<key>body20(?:19|20)),\s*(?P<locator>(?:pp?|sec)\. [^;\]]+)")
+
+
+def chapter_sections() -> dict[str, str]:
+    """The Markdown of every level-2 section of the chapters that present themes, by label."""
     import sys
 
     sys.path.insert(0, str(Path(__file__).parent))
     import qmd
 
-    notebook = qmd.executed(config.CHAPTER_SOURCES / "discretion.qmd")
-    markdown = qmd.asis_markdown(notebook)
-    anchors = re.findall(r"\{#(sec-b19-[a-z0-9-]+)[ }]", markdown)
-    expected = [theme.anchor for theme in select_themes(load_themes(), source="body2019")]
-    assert sorted(anchors) == sorted(expected)
-    assert len(anchors) == len(set(anchors))
+    sections = {}
+    for name in ("context", "voices", "discretion"):
+        text = (config.CHAPTER_SOURCES / f"{name}.qmd").read_text(encoding="utf-8")
+        heads = list(SECTION_HEADING.finditer(text))
+        for head, following in zip(heads, [*heads[1:], None]):
+            sections[head["label"]] = text[head.start() : following.start() if following else len(text)]
+    return sections
 
 
-def test_argument_rendering_keeps_anchors_and_citations_without_source_cards(themes):
-    from analysis.themes import render_evidence
+def cited_locations(text: str) -> set[tuple[str, str]]:
+    """Pages (Body 2020) and sections (Body 2019) a piece of Markdown cites."""
+    found = set()
+    for group in CITATION_GROUP.findall(text):
+        for part in CITATION_PART.finditer(group):
+            locator = part["locator"].strip()
+            if part["key"] == "body2019":
+                found.add(("body2019", locator))
+            else:
+                numbers = [int(n) for n in re.findall(r"\d+", locator)]
+                found |= {("body2020", f"p. {page}") for page in range(numbers[0], numbers[-1] + 1)}
+    return found
 
-    chosen = select_themes(themes, source="body2019")
-    markdown = render_evidence(chosen)
-    headings = re.findall(r"^#### .+ \{#(sec-b19-[a-z0-9-]+) \.unnumbered \.unlisted\}$", markdown, re.M)
-    assert headings == [theme.anchor for theme in chosen]
-    assert "Sources:" not in markdown
-    for theme in chosen:
-        paragraph = markdown.split(f"{{#{theme.anchor} .unnumbered .unlisted}}")[1].split("\n\n")[1]
-        for citation in theme.citations:
-            assert f"@{citation.key}" in paragraph, (theme.id, citation.key)
-    assert markdown.count("— the author [@body2019") == sum(e.speaker == "Author" for t in chosen for e in t.evidence)
 
-
-def test_every_coverage_group_has_a_numbered_section_that_presents_it():
+def presentation_gaps(themes, sections: dict[str, str]) -> list[tuple[str, str]]:
+    """Themes whose presenting section neither renders their coverage group nor cites where they are."""
     from analysis.themes import PRESENTED_IN
 
-    assert {source: set(groups) for source, groups in PRESENTED_IN.items()} == {source: set(groups) for source, groups in SECTIONS.items()}
+    gaps = []
+    for theme in themes:
+        label = PRESENTED_IN[theme.source][theme.section]
+        text = sections.get(label, "")
+        rendered = f'render_argument(select_themes(themes, source="{theme.source}", section="{theme.section}"))' in text
+        own = cited_locations(" ".join(c.pandoc() for c in theme.citations if c.key == theme.source))
+        if not rendered and not own & cited_locations(text):
+            gaps.append((theme.id, label))
+    return gaps
 
 
-def test_each_body2019_theme_sits_in_the_section_its_references_point_to(themes):
-    """A reference to a Body (2019) theme names the numbered section of the discretion chapter
-    (:data:`PRESENTED_IN`) under which the committed notebook shows the theme's run-in heading."""
-    import sys
+def test_every_theme_is_presented_in_the_section_its_links_point_to(themes):
+    from analysis.themes import PRESENTED_IN
 
-    sys.path.insert(0, str(Path(__file__).parent))
-    from book import page_markdown
+    sections = chapter_sections()
+    assert {label for groups in PRESENTED_IN.values() for label in groups.values()} <= set(sections)
+    assert {(source, section) for source in SECTIONS for section in SECTIONS[source]} == {
+        (source, section) for source, groups in PRESENTED_IN.items() for section in groups
+    }
+    assert presentation_gaps(themes, sections) == []
 
-    from analysis.themes import theme_reference
 
-    markdown = page_markdown(config.CHAPTER_SOURCES / "discretion.qmd")
-    section, enclosing = None, {}
-    for line in markdown.splitlines():
-        if heading := re.match(r"^## .*\{#(sec-[\w-]+)\}$", line):
-            section = heading[1]
-        elif anchor := re.match(r"^#### .*\{#(sec-b19-[\w-]+) ", line):
-            enclosing[anchor[1]] = section
-    chosen = select_themes(themes, source="body2019")
-    assert sorted(enclosing) == sorted(theme.anchor for theme in chosen)
-    misplaced = [(theme.id, theme_reference(theme), enclosing[theme.anchor]) for theme in chosen if theme_reference(theme) != f"@{enclosing[theme.anchor]}"]
-    assert not misplaced, f"themes shown outside the section their references point to: {misplaced}"
+def test_a_theme_its_section_does_not_cite_is_caught(themes):
+    theme = select_themes(themes, ids=["b20-time-cost-of-tendering"])[0]
+    cited = chapter_sections() | {"sec-voices-procurement": "Nothing here cites pp. 131–132 [@body2020, p. 109]."}
+    assert presentation_gaps([theme], cited) == [("b20-time-cost-of-tendering", "sec-voices-procurement")]
+    assert cited_locations("[@body2020, pp. 131–132; @body2019, sec. Discussion]") == {
+        ("body2020", "p. 131"), ("body2020", "p. 132"), ("body2019", "sec. Discussion")
+    }
